@@ -1,0 +1,151 @@
+"""The differentiation core shared by Scalars and Tensors.
+
+``Context`` carries what a forward pass saves for its backward; ``topological_sort`` and
+``backpropagate`` walk any graph of ``Variable``s iteratively, so depth is bounded only by
+memory, never by Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+def central_difference(
+    f: Callable[..., Any], *vals: Any, arg: int = 0, epsilon: float = 1e-6
+) -> Any:
+    """Approximate ∂f/∂vals[arg] by ``(f(.., v+ε, ..) - f(.., v-ε, ..)) / 2ε``.
+
+    Generic over the value type: plain numbers give a float, Scalars give a Scalar.
+    """
+    up = list(vals)
+    down = list(vals)
+    up[arg] = vals[arg] + epsilon
+    down[arg] = vals[arg] - epsilon
+    return (f(*up) - f(*down)) / (2.0 * epsilon)
+
+
+class Variable(Protocol):
+    """What autodiff needs from a value that takes part in a graph."""
+
+    def accumulate_derivative(self, x: Any) -> None:
+        """Add ``x`` to the derivative stored on this leaf."""
+
+    @property
+    def unique_id(self) -> int:
+        """A number identifying this variable (values override ``==``)."""
+
+    def is_leaf(self) -> bool:
+        """True for a variable created by the user, not by a function."""
+
+    def is_constant(self) -> bool:
+        """True for a value that takes no derivative."""
+
+    @property
+    def parents(self) -> Iterable[Variable]:
+        """The inputs of the function that produced this variable."""
+
+    def chain_rule(self, d_output: Any) -> Iterable[tuple[Variable, Any]]:
+        """Pairs ``(input, d_input)`` of the producing function's backward."""
+
+
+def topological_sort(variable: Variable) -> list[Variable]:
+    """Return the non-constant variables reachable from ``variable``, output first.
+
+    Every variable comes before all of its parents. The walk is an iterative
+    depth-first search keyed by ``unique_id`` (values override ``__eq__``, so they
+    cannot be hashed), visiting each node once.
+    """
+    order: list[Variable] = []
+    visited: set[int] = set()
+    # (variable, expanded): a node is emitted after all of its parents are emitted.
+    stack: list[tuple[Variable, bool]] = [(variable, False)]
+    while stack:
+        var, expanded = stack.pop()
+        if expanded:
+            order.append(var)
+            continue
+        uid = var.unique_id
+        if uid in visited or var.is_constant():
+            continue
+        visited.add(uid)
+        stack.append((var, True))
+        if not var.is_leaf():
+            for parent in var.parents:
+                if parent.unique_id not in visited and not parent.is_constant():
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def backpropagate(variable: Variable, deriv: Any) -> None:
+    """Propagate ``deriv`` from ``variable`` back to every leaf it depends on.
+
+    Derivatives wait in one table keyed by ``unique_id`` until every path into a
+    node has delivered its share, then the node passes the total on (or, for a
+    leaf, keeps it). Constants receive nothing.
+    """
+    pending: dict[int, Any] = {variable.unique_id: deriv}
+    for var in topological_sort(variable):
+        d = pending.pop(var.unique_id)
+        if var.is_leaf():
+            var.accumulate_derivative(d)
+            continue
+        for parent, d_parent in var.chain_rule(d):
+            if parent.is_constant():
+                continue
+            uid = parent.unique_id
+            if uid in pending:
+                pending[uid] = pending[uid] + d_parent
+            else:
+                pending[uid] = d_parent
+
+
+@dataclass(slots=True)
+class Context:
+    """What a Function's forward saves for its backward.
+
+    ``no_grad`` is set when no input needs a gradient; saving is then skipped.
+    """
+
+    no_grad: bool = False
+    saved_values: tuple[Any, ...] = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep ``values`` for the backward pass (unless gradients are off)."""
+        if self.no_grad:
+            return
+        self.saved_values = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The values saved by ``save_for_backward``."""
+        return self.saved_values
+
+
+class _GradMode:
+    """Process-wide switch read by every Function application."""
+
+    enabled: bool = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside a ``no_grad()`` block."""
+    return _GradMode.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block without recording graphs (evaluation, optimizer updates).
+
+    Values computed inside are constants: they have no history and take no
+    derivative.
+    """
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
