@@ -1,9 +1,15 @@
 """minitorch: a from-scratch teaching deep-learning library.
 
 This module only re-exports the public names; each lives in the submodule named below.
-The import order matters once: ``scalar`` must load before ``scalar_functions``.
 """
 
+# isort: off
+# Scalar must load before scalar_functions (each needs the other; see scalar.py).
+from .scalar import Scalar, ScalarHistory, derivative_check
+from . import scalar_functions
+from .scalar_functions import ScalarFunction
+
+# isort: on
 from . import operators
 from .autodiff import (
     Context,
@@ -17,9 +23,6 @@ from .autodiff import (
 from .datasets import datasets
 from .module import Module, Parameter
 from .optim import SGD, Adam, Optimizer
-from .scalar import Scalar, ScalarHistory, derivative_check
-from . import scalar_functions
-from .scalar_functions import ScalarFunction
 from .testing import MathTest, MathTestVariable
 
 # --- tensors (section owned by the tensor work) ---

@@ -1,8 +1,8 @@
 """The differentiation core shared by Scalars and Tensors.
 
-``Context`` carries what a forward pass saves for its backward; ``topological_sort`` and
-``backpropagate`` walk any graph of ``Variable``s iteratively, so depth is bounded only by
-memory, never by Python's recursion limit.
+``Context`` carries what a forward pass saves for its backward; ``topological_sort``
+and ``backpropagate`` walk any graph of ``Variable``s iteratively, so depth is bounded
+only by memory, never by Python's recursion limit.
 """
 
 from __future__ import annotations

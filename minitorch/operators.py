@@ -57,7 +57,7 @@ def is_close(x: float, y: float) -> float:
 
 
 def sigmoid(x: float) -> float:
-    """Logistic function; each branch exponentiates a non-positive number, so no overflow."""
+    """Logistic function; each branch exponentiates a number <= 0: no overflow."""
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
