@@ -80,20 +80,46 @@ def topological_sort(variable: Variable) -> list[Variable]:
     return order
 
 
-def backpropagate(variable: Variable, deriv: Any) -> None:
+@dataclass(frozen=True)
+class BackpropStep:
+    """One step of ``backpropagate``, as reported to an observer.
+
+    ``variable`` was just processed with total derivative ``derivative``; a leaf
+    kept it, any other variable sent ``contributions`` (``(parent, d_parent)``,
+    constants included as the function lists them) to its parents. ``pending``
+    maps ``unique_id`` to the derivatives still waiting after this step.
+    """
+
+    variable: Variable
+    derivative: Any
+    contributions: tuple[tuple[Variable, Any], ...]
+    pending: dict[int, Any]
+
+
+def backpropagate(
+    variable: Variable,
+    deriv: Any,
+    on_step: Callable[[BackpropStep], None] | None = None,
+) -> None:
     """Propagate ``deriv`` from ``variable`` back to every leaf it depends on.
 
     Derivatives wait in one table keyed by ``unique_id`` until every path into a
     node has delivered its share, then the node passes the total on (or, for a
-    leaf, keeps it). Constants receive nothing.
+    leaf, keeps it). Constants receive nothing. ``on_step``, if given, sees each
+    step (used to draw the backward pass frame by frame).
     """
     pending: dict[int, Any] = {variable.unique_id: deriv}
     for var in topological_sort(variable):
         d = pending.pop(var.unique_id)
         if var.is_leaf():
             var.accumulate_derivative(d)
+            if on_step is not None:
+                on_step(BackpropStep(var, d, (), dict(pending)))
             continue
-        for parent, d_parent in var.chain_rule(d):
+        contributions = var.chain_rule(d)
+        if on_step is not None:
+            contributions = tuple(contributions)
+        for parent, d_parent in contributions:
             if parent.is_constant():
                 continue
             uid = parent.unique_id
@@ -101,6 +127,8 @@ def backpropagate(variable: Variable, deriv: Any) -> None:
                 pending[uid] = pending[uid] + d_parent
             else:
                 pending[uid] = d_parent
+        if on_step is not None:
+            on_step(BackpropStep(var, d, tuple(contributions), dict(pending)))
 
 
 @dataclass(slots=True)

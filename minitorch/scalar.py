@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from .autodiff import Context, backpropagate, central_difference
+from .autodiff import BackpropStep, Context, backpropagate, central_difference
 
 if TYPE_CHECKING:
     from .scalar_functions import ScalarFunction
@@ -175,12 +175,17 @@ class Scalar:
             raise RuntimeError(f"Scalar {self.name} was not produced by a function")
         return list(zip(h.inputs, h.last_fn._backward(h.ctx, d_output), strict=True))
 
-    def backward(self, d_output: float | None = None) -> None:
+    def backward(
+        self,
+        d_output: float | None = None,
+        on_step: Callable[[BackpropStep], None] | None = None,
+    ) -> None:
         """Backpropagate from this Scalar; ``d_output`` defaults to 1.0.
 
-        Leaves accumulate: calling it twice adds the derivatives twice.
+        Leaves accumulate: calling it twice adds the derivatives twice. ``on_step``
+        observes every step of the traversal (see ``autodiff.backpropagate``).
         """
-        backpropagate(self, 1.0 if d_output is None else d_output)
+        backpropagate(self, 1.0 if d_output is None else d_output, on_step)
 
     # Checkpoint protocol shared with Tensor (see Module.state_dict).
 
