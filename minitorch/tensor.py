@@ -1,0 +1,424 @@
+"""``Tensor``: an n-dimensional array that records how it was computed.
+
+A Tensor wraps a ``TensorData`` (storage, shape, strides), a backend that does
+the arithmetic, and a ``History`` linking it to the Function and inputs that
+produced it. Every operator goes through a ``Function`` from
+``tensor_functions``; ``backward`` then walks the recorded graph.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import as_strided
+
+from .autodiff import Context, backpropagate
+from .tensor_data import (
+    Index,
+    Shape,
+    Storage,
+    Strides,
+    TensorData,
+    UserIndex,
+    UserShape,
+    UserStrides,
+    shape_broadcast,
+)
+from .tensor_functions import (
+    EQ,
+    LT,
+    Add,
+    All,
+    Copy,
+    Exp,
+    Inv,
+    IsClose,
+    Log,
+    MatMul,
+    Mul,
+    Neg,
+    Permute,
+    ReLU,
+    Sigmoid,
+    Sum,
+    View,
+)
+from .tensor_ops import SimpleBackend, TensorBackend
+
+if TYPE_CHECKING:
+    from .tensor_functions import Function
+
+TensorLike: TypeAlias = "float | int | Tensor"
+
+_ids = itertools.count()
+
+
+@dataclass
+class History:
+    """How a tensor was made: the Function, its saved context and its inputs.
+
+    A leaf made by the user has an empty ``History()``.
+    """
+
+    last_fn: type[Function] | None = None
+    ctx: Context | None = None
+    inputs: Sequence[Tensor] = ()
+
+
+class Tensor:
+    """An n-dimensional array of floats that supports backpropagation.
+
+    Args:
+        v: the storage and layout.
+        back: the history; ``None`` makes a constant (no gradient).
+        name: a label for graph pictures; defaults to the unique id.
+        backend: the backend doing the arithmetic (default ``SimpleBackend``).
+    """
+
+    __slots__ = ("_tensor", "backend", "grad", "history", "name", "unique_id")
+
+    _tensor: TensorData
+    history: History | None
+    backend: TensorBackend
+    grad: Tensor | None
+    unique_id: int
+    name: str
+
+    def __init__(
+        self,
+        v: TensorData,
+        back: History | None = None,
+        name: str | None = None,
+        backend: TensorBackend | None = None,
+    ) -> None:
+        self._tensor = v
+        self.history = back
+        self.backend = SimpleBackend if backend is None else backend
+        self.grad = None
+        self.unique_id = next(_ids)
+        self.name = str(self.unique_id) if name is None else name
+
+    # -- layout -----------------------------------------------------------------
+
+    @property
+    def f(self) -> TensorBackend:
+        """Alias of ``backend`` (short, for Function implementations)."""
+        return self.backend
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size of each dim."""
+        return self._tensor.shape
+
+    @property
+    def size(self) -> int:
+        """The number of values."""
+        return self._tensor.size
+
+    @property
+    def dims(self) -> int:
+        """The number of dims."""
+        return self._tensor.dims
+
+    # -- construction -------------------------------------------------------------
+
+    @staticmethod
+    def make(
+        storage: Sequence[float] | Storage,
+        shape: UserShape,
+        strides: UserStrides | None = None,
+        backend: TensorBackend | None = None,
+    ) -> Tensor:
+        """Wrap storage (a list or ndarray) in a constant tensor."""
+        return Tensor(TensorData(storage, shape, strides), backend=backend)
+
+    def _new(self, tensor_data: TensorData) -> Tensor:
+        """A constant tensor over ``tensor_data`` on this tensor's backend."""
+        return Tensor(tensor_data, backend=self.backend)
+
+    def _with_history(
+        self, last_fn: type[Function], ctx: Context, inputs: Sequence[Tensor]
+    ) -> Tensor:
+        """Return this result as a new tensor recording the Function that made it."""
+        return Tensor(self._tensor, History(last_fn, ctx, inputs), backend=self.backend)
+
+    def zeros(self, shape: UserShape | None = None) -> Tensor:
+        """A constant zero tensor on this backend (this tensor's shape by default)."""
+        shape = self.shape if shape is None else tuple(shape)
+        out = Tensor.make(np.zeros(int(np.prod(shape))), shape, backend=self.backend)
+        out._type_(self.backend)
+        return out
+
+    def _ensure_tensor(self, b: TensorLike) -> Tensor:
+        """Turn a number into a ``(1,)`` tensor; move a tensor onto this backend."""
+        if isinstance(b, Tensor):
+            b._type_(self.backend)
+            return b
+        if not isinstance(b, int | float | np.number):
+            raise TypeError(f"cannot combine a Tensor with {type(b).__name__}")
+        return Tensor.make([float(b)], (1,), backend=self.backend)
+
+    def _type_(self, backend: TensorBackend) -> None:
+        """Switch to ``backend``, moving the storage to the GPU if it is a CUDA one."""
+        self.backend = backend
+        if backend.cuda:
+            self._tensor.to_cuda_()
+
+    def from_numpy(self, array: npt.ArrayLike) -> Tensor:
+        """A fresh leaf (requires grad) on this backend holding ``array``'s values.
+
+        Optimizers and checkpoints use it to turn computed arrays back into
+        parameter values.
+        """
+        values = np.array(array, dtype=np.float64)
+        out = Tensor.make(
+            values.reshape(-1), values.shape or (1,), backend=self.backend
+        )
+        out.requires_grad_(True)
+        return out
+
+    def to_numpy(self) -> npt.NDArray[np.float64]:
+        """Return a contiguous copy of the values as an ndarray of ``shape``."""
+        storage = self._tensor._storage
+        if not isinstance(storage, np.ndarray):
+            storage = storage.copy_to_host()  # a CUDA device array
+        byte_strides = tuple(s * storage.itemsize for s in self._tensor.strides)
+        # numpy reads our layout directly: same storage, strides counted in bytes.
+        return as_strided(storage, self.shape, byte_strides).copy()
+
+    # -- values -------------------------------------------------------------------
+
+    def __getitem__(self, key: int | UserIndex | Index) -> float:
+        return self._tensor.get(key)
+
+    def __setitem__(self, key: int | UserIndex | Index, val: float) -> None:
+        self._tensor.set(key, val)
+
+    def item(self) -> float:
+        """The value of a one-element tensor."""
+        if self.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one value, got shape {self.shape}"
+            )
+        return self._tensor.get((0,) * self.dims)
+
+    def __repr__(self) -> str:
+        return self._tensor.to_string()
+
+    # -- autodiff -----------------------------------------------------------------
+
+    def requires_grad_(self, x: bool = True) -> None:
+        """Make this tensor a fresh leaf that collects ``grad`` (or a constant).
+
+        Also cuts the link to whatever computed it: gradients stop here.
+        """
+        self.history = History() if x else None
+
+    def requires_grad(self) -> bool:
+        """True if operations on this tensor are recorded for backward."""
+        return self.history is not None
+
+    def is_leaf(self) -> bool:
+        """True for a tensor that requires grad and was not computed by a Function."""
+        return self.history is not None and self.history.last_fn is None
+
+    def is_constant(self) -> bool:
+        """True for a tensor that takes no gradient."""
+        return self.history is None
+
+    @property
+    def parents(self) -> Iterable[Tensor]:
+        """The inputs of the Function that produced this tensor."""
+        assert self.history is not None
+        return self.history.inputs
+
+    def chain_rule(self, d_output: Tensor) -> Iterable[tuple[Tensor, Tensor]]:
+        """Pair each input with its gradient, reduced to the input's shape."""
+        h = self.history
+        assert h is not None and h.last_fn is not None and h.ctx is not None
+        grads = h.last_fn._backward(h.ctx, d_output)
+        if len(grads) != len(h.inputs):
+            raise RuntimeError(
+                f"{h.last_fn.__name__}.backward returned {len(grads)} gradients "
+                f"for {len(h.inputs)} inputs"
+            )
+        return [
+            (inp, inp.expand(self._ensure_tensor(g)))
+            for inp, g in zip(h.inputs, grads, strict=True)
+        ]
+
+    def accumulate_derivative(self, x: Tensor) -> None:
+        """Add ``x`` to ``grad`` (leaves only)."""
+        assert self.is_leaf(), "only leaf tensors accumulate gradients"
+        if self.grad is None:
+            self.grad = self.zeros()
+        self.grad = self.backend.add_zip(self.grad, x)
+
+    def backward(self, grad_output: Tensor | None = None) -> None:
+        """Backpropagate from this tensor, filling ``grad`` on every leaf.
+
+        Without ``grad_output`` the tensor must hold one value (seed 1.0).
+        """
+        if self.is_constant():
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: create the "
+                "inputs with requires_grad=True or call requires_grad_(True) on them"
+            )
+        if grad_output is None:
+            if self.size != 1:
+                raise ValueError(
+                    f"backward() without grad_output needs a one-value tensor, "
+                    f"got shape {self.shape}; call .sum() first or pass grad_output"
+                )
+            grad_output = Tensor.make([1.0], self.shape, backend=self.backend)
+        backpropagate(self, grad_output)
+
+    def zero_grad_(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def detach(self) -> Tensor:
+        """A constant sharing this tensor's data and backend."""
+        return Tensor(self._tensor, backend=self.backend)
+
+    def expand(self, other: Tensor) -> Tensor:
+        """Reduce a gradient ``other`` to this tensor's shape.
+
+        A broadcast operation sends the same input cell to several output cells,
+        so that cell's gradient is the sum over the broadcast dims.
+        """
+        if self.shape == other.shape:
+            return other
+        full_shape = shape_broadcast(self.shape, other.shape)
+        full = self.backend.id_map(other, self.zeros(full_shape))
+        if self.shape == full_shape:
+            return full
+        padded = (1,) * (len(full_shape) - self.dims) + self.shape
+        for dim, (mine, theirs) in enumerate(zip(padded, full_shape, strict=True)):
+            if mine == 1 and theirs != 1:
+                full = self.backend.add_reduce(full, dim)
+        # Reductions return fresh row-major storage: drop the padding dims.
+        return self._new(TensorData(full._tensor._storage, self.shape))
+
+    # -- shape operations -----------------------------------------------------------
+
+    def _shape_arg(self, values: Sequence[int]) -> Tensor:
+        """Pack a shape or dim order as a constant tensor (Functions take tensors)."""
+        return Tensor.make(
+            [float(v) for v in values], (len(values),), backend=self.backend
+        )
+
+    def contiguous(self) -> Tensor:
+        """A row-major copy (differentiable)."""
+        return Copy.apply(self)
+
+    def view(self, *shape: int) -> Tensor:
+        """The same storage under a new shape; needs a contiguous tensor."""
+        return View.apply(self, self._shape_arg(shape))
+
+    def permute(self, *order: int) -> Tensor:
+        """Reorder the dims: dim ``i`` of the result is dim ``order[i]`` here."""
+        return Permute.apply(self, self._shape_arg(order))
+
+    # -- reductions -------------------------------------------------------------------
+
+    def _dim_arg(self, dim: int) -> Tensor:
+        """Check ``dim`` (negative counts from the end) and pack it as a tensor."""
+        if not -self.dims <= dim < self.dims:
+            raise IndexError(f"dim {dim} is out of range for shape {self.shape}")
+        return self._ensure_tensor(dim % self.dims)
+
+    def sum(self, dim: int | None = None) -> Tensor:
+        """Sum along ``dim`` (kept with size 1), or everything into shape ``(1,)``."""
+        if dim is None:
+            flat = self.contiguous().view(self.size)
+            return Sum.apply(flat, self._ensure_tensor(0))
+        return Sum.apply(self, self._dim_arg(dim))
+
+    def mean(self, dim: int | None = None) -> Tensor:
+        """Average along ``dim`` (kept with size 1), or of everything."""
+        if dim is None:
+            return self.sum() / self.size
+        return self.sum(dim) / self.shape[dim]
+
+    def all(self, dim: int | None = None) -> Tensor:
+        """1.0 where all values (along ``dim``) are non-zero, else 0.0."""
+        if dim is None:
+            flat = self.contiguous().view(self.size)
+            return All.apply(flat, self._ensure_tensor(0))
+        return All.apply(self, self._dim_arg(dim))
+
+    # -- element-wise operations ------------------------------------------------------
+
+    def __add__(self, b: TensorLike) -> Tensor:
+        return Add.apply(self, self._ensure_tensor(b))
+
+    def __radd__(self, b: TensorLike) -> Tensor:
+        return Add.apply(self._ensure_tensor(b), self)
+
+    def __sub__(self, b: TensorLike) -> Tensor:
+        return Add.apply(self, Neg.apply(self._ensure_tensor(b)))
+
+    def __rsub__(self, b: TensorLike) -> Tensor:
+        return Add.apply(self._ensure_tensor(b), Neg.apply(self))
+
+    def __mul__(self, b: TensorLike) -> Tensor:
+        return Mul.apply(self, self._ensure_tensor(b))
+
+    def __rmul__(self, b: TensorLike) -> Tensor:
+        return Mul.apply(self._ensure_tensor(b), self)
+
+    def __truediv__(self, b: TensorLike) -> Tensor:
+        return Mul.apply(self, Inv.apply(self._ensure_tensor(b)))
+
+    def __rtruediv__(self, b: TensorLike) -> Tensor:
+        return Mul.apply(self._ensure_tensor(b), Inv.apply(self))
+
+    def __matmul__(self, b: Tensor) -> Tensor:
+        return MatMul.apply(self, b)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __lt__(self, b: TensorLike) -> Tensor:
+        return LT.apply(self, self._ensure_tensor(b))
+
+    def __gt__(self, b: TensorLike) -> Tensor:
+        return LT.apply(self._ensure_tensor(b), self)
+
+    # Returns a 0/1 tensor, so tensors are unhashable (``__hash__`` is None).
+    def __eq__(self, b: TensorLike) -> Tensor:  # type: ignore[override]
+        return EQ.apply(self, self._ensure_tensor(b))
+
+    def is_close(self, b: TensorLike) -> Tensor:
+        """1.0 where the values differ by less than 1e-2."""
+        return IsClose.apply(self, self._ensure_tensor(b))
+
+    def sigmoid(self) -> Tensor:
+        """The logistic function of every value."""
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """``max(x, 0)`` of every value."""
+        return ReLU.apply(self)
+
+    def log(self) -> Tensor:
+        """The natural log of every value."""
+        return Log.apply(self)
+
+    def exp(self) -> Tensor:
+        """``e`` to the power of every value."""
+        return Exp.apply(self)
+
+    # Defined last: inside the class body the name ``tuple`` means this method.
+    def tuple(self) -> tuple[Storage, Shape, Strides]:
+        """Return ``(storage, shape, strides)`` for the kernels."""
+        return self._tensor.tuple()
+
+
+__all__ = ["History", "Tensor"]
