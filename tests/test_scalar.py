@@ -1,0 +1,282 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import assume, given
+
+import minitorch
+from minitorch import (
+    Context,
+    MathTestVariable,
+    Scalar,
+    ScalarFunction,
+    ScalarHistory,
+    derivative_check,
+    operators,
+)
+
+from .strategies import assert_close, scalars, small_floats
+
+Case = tuple[str, Callable[..., Any], Callable[..., Any]]
+
+one_arg, two_arg, _ = MathTestVariable._comp_testing()
+
+
+def _away_from_kinks(name: str, *xs: float) -> None:
+    """Keep draws off the points where a case has no derivative (or divides by 0)."""
+    a = xs[0]
+    b = xs[1] if len(xs) > 1 else 0.0
+    if name == "relu":
+        assume(abs(a + 5.5) > 1e-3)
+    if name == "complex":
+        assume(abs(a * 10 + 7) > 1e-3)
+    if name == "inv":
+        assume(abs(a + 3.5) > 0.1)
+    if name == "div2":
+        assume(abs(b + 5.5) > 0.1)
+    if name in ("gt2", "lt2"):
+        assume(abs(a + 1.2 - b) > 1e-3)
+    if name == "eq2":
+        assume(abs(a - (b + 5.5)) > 1e-3)
+
+
+@pytest.mark.task1_2
+@given(small_floats)
+@pytest.mark.parametrize("fn", one_arg, ids=[f[0] for f in one_arg])
+def test_one_arg_forward(fn: Case, t1: float) -> None:
+    name, base_fn, scalar_fn = fn
+    _away_from_kinks(name, t1)
+    assert_close(scalar_fn(Scalar(t1)).data, base_fn(t1))
+
+
+@pytest.mark.task1_2
+@given(small_floats, small_floats)
+@pytest.mark.parametrize("fn", two_arg, ids=[f[0] for f in two_arg])
+def test_two_arg_forward(fn: Case, t1: float, t2: float) -> None:
+    name, base_fn, scalar_fn = fn
+    _away_from_kinks(name, t1, t2)
+    assert_close(scalar_fn(Scalar(t1), Scalar(t2)).data, base_fn(t1, t2))
+
+
+@pytest.mark.task1_4
+@given(small_floats)
+@pytest.mark.parametrize("fn", one_arg, ids=[f[0] for f in one_arg])
+def test_one_derivative(fn: Case, t1: float) -> None:
+    name, _, scalar_fn = fn
+    _away_from_kinks(name, t1)
+    derivative_check(scalar_fn, Scalar(t1))
+
+
+@pytest.mark.task1_4
+@given(small_floats, small_floats)
+@pytest.mark.parametrize("fn", two_arg, ids=[f[0] for f in two_arg])
+def test_two_derivative(fn: Case, t1: float, t2: float) -> None:
+    name, _, scalar_fn = fn
+    _away_from_kinks(name, t1, t2)
+    derivative_check(scalar_fn, Scalar(t1), Scalar(t2))
+
+
+def test_derivative_check_catches_a_wrong_backward() -> None:
+    class BadSquare(ScalarFunction):
+        @staticmethod
+        def forward(ctx: Context, a: float) -> float:
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx: Context, d: float) -> float:
+            a: float
+            (a,) = ctx.saved_values
+            return d * a  # should be 2 * a
+
+    with pytest.raises(AssertionError, match="argument 0"):
+        derivative_check(BadSquare.apply, Scalar(3.0))
+
+
+@pytest.mark.task1_2
+@given(small_floats, small_floats)
+def test_simple_operators(a: float, b: float) -> None:
+    assert_close((Scalar(a) + Scalar(b)).data, a + b)
+    assert_close((Scalar(a) * Scalar(b)).data, a * b)
+    assert_close((Scalar(a) - Scalar(b)).data, a - b)
+    assert_close((a - Scalar(b)).data, a - b)
+    assert_close((a + Scalar(b)).data, a + b)
+    assert_close((a * Scalar(b)).data, a * b)
+    assert_close((-Scalar(a)).data, -a)
+    assert (Scalar(a) < Scalar(b)).data == (1.0 if a < b else 0.0)
+    assert (Scalar(a) > Scalar(b)).data == (1.0 if a > b else 0.0)
+    assert (Scalar(a) == Scalar(b)).data == (1.0 if a == b else 0.0)
+    assume(abs(b) > 1e-3)
+    assert_close((Scalar(a) / Scalar(b)).data, a / b)
+    assert_close((a / Scalar(b)).data, a / b)
+
+
+def test_scalar_basics() -> None:
+    x = Scalar(1)
+    assert repr(x) == "Scalar(1.000000)"
+    assert isinstance(x.data, float)
+    assert x.derivative is None
+    assert x.is_leaf() and not x.is_constant()
+    assert x.name == str(x.unique_id)
+    x.name = "x"
+    assert x.name == "x"
+    assert Scalar(2.0, name="w").name == "w"
+    assert bool(Scalar(1.0) < Scalar(2.0))
+    assert not bool(Scalar(0.0))
+    y = x * 2.0
+    assert not y.is_leaf() and not y.is_constant()
+    assert y.history is not None and y.history.last_fn is minitorch.scalar_functions.Mul
+    assert y.unique_id > x.unique_id
+
+
+def test_plain_numbers_become_constants() -> None:
+    x = Scalar(2.0)
+    y = 3.0 * x
+    assert y.history is not None
+    constant, var = y.history.inputs
+    assert constant.is_constant() and constant.data == 3.0
+    assert var is x
+    y.backward()
+    assert x.derivative == 3.0
+    assert constant.derivative is None
+
+
+def test_scalars_are_unhashable() -> None:
+    with pytest.raises(TypeError):
+        hash(Scalar(1.0))
+
+
+class Function1(ScalarFunction):
+    """x + y + 10; derivatives (d, d)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: float, y: float) -> float:
+        return x + y + 10
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> tuple[float, float]:
+        return d_output, d_output
+
+
+class Function2(ScalarFunction):
+    """x * y + x; derivatives (d * (y + 1), d * x)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: float, y: float) -> float:
+        ctx.save_for_backward(x, y)
+        return x * y + x
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> tuple[float, float]:
+        x, y = ctx.saved_values
+        return d_output * (y + 1), d_output * x
+
+
+@pytest.mark.task1_3
+def test_chain_rule_lists_every_input() -> None:
+    x = Scalar(
+        0.0, ScalarHistory(Function1, ctx=Context(), inputs=[Scalar(0), Scalar(0)])
+    )
+    pairs = list(x.chain_rule(d_output=5))
+    assert len(pairs) == 2
+    assert [d for _, d in pairs] == [5, 5]
+
+    var = Scalar(5)
+    y = Function2.apply(10, var)
+    pairs = list(y.chain_rule(d_output=5))
+    assert len(pairs) == 2
+    assert pairs[0][0].is_constant()
+    variable, deriv = pairs[1]
+    assert variable is var
+    assert deriv == 5 * 10
+
+
+@pytest.mark.task1_4
+def test_backprop_facts() -> None:
+    var = Scalar(0)
+    Function1.apply(0, var).backward(d_output=5)
+    assert var.derivative == 5
+
+    var = Scalar(0)
+    Function1.apply(0, Function1.apply(0, var)).backward(d_output=5)
+    assert var.derivative == 5
+
+    var = Scalar(0)
+    v1 = Function1.apply(0, var)
+    Function1.apply(v1, Function1.apply(0, var)).backward(d_output=5)
+    assert var.derivative == 10
+
+
+def test_reused_non_leaf_counts_every_path() -> None:
+    a = Scalar(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.derivative == 4.0
+    # Diamond with different weights: d = x*y + exp(x*y).
+    x, y = Scalar(0.5), Scalar(2.0)
+    z = x * y
+    (z * z + z).backward()
+    assert x.derivative == pytest.approx((2 * 1.0 + 1) * 2.0)
+    assert y.derivative == pytest.approx((2 * 1.0 + 1) * 0.5)
+
+
+def test_backward_twice_accumulates() -> None:
+    x = Scalar(2.0)
+    y = x * x
+    y.backward()
+    y.backward()
+    assert x.derivative == 8.0
+
+
+def test_lecture_example() -> None:
+    x, y = Scalar(5.0, name="x"), Scalar(3.0, name="y")
+    h = (x * y).log() + (x * y).exp()
+    h.backward()
+    e = operators.exp(15.0)
+    assert x.derivative == pytest.approx(3.0 * (1 / 15 + e), rel=1e-12)
+    assert y.derivative == pytest.approx(5.0 * (1 / 15 + e), rel=1e-12)
+
+
+def test_accumulate_on_non_leaf_is_an_error() -> None:
+    y = Scalar(1.0) + 1.0
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        y.accumulate_derivative(1.0)
+
+
+def test_no_grad_makes_constants() -> None:
+    x = Scalar(2.0)
+    with minitorch.no_grad():
+        assert not minitorch.is_grad_enabled()
+        y = x * x + 1.0
+    assert minitorch.is_grad_enabled()
+    assert y.is_constant()
+    assert y.data == 5.0
+
+
+@given(scalars(min_value=-1e5, max_value=1e5))
+def test_sigmoid_derivative_stable(x: Scalar) -> None:
+    s = x.sigmoid()
+    s.backward()
+    assert 0.0 <= s.data <= 1.0
+    assert x.derivative is not None
+    assert 0.0 <= x.derivative <= 0.25
+
+
+def test_central_difference_on_numbers_and_scalars() -> None:
+    d = minitorch.central_difference(operators.mul, 5, 10, arg=1)
+    assert_close(d, 5.0)
+    d = minitorch.central_difference(operators.exp, 0.0)
+    assert_close(d, 1.0)
+    s = minitorch.central_difference(lambda a, b: a * b, Scalar(5.0), Scalar(10.0))
+    assert isinstance(s, Scalar)
+    assert_close(s.data, 10.0)
+
+
+def test_long_chain_backpropagates_without_recursion() -> None:
+    x = Scalar(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.derivative == 1.0
