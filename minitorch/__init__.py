@@ -80,6 +80,12 @@ from .tensor_ops import MapProto, SimpleBackend, SimpleOps, TensorBackend, Tenso
 
 # --- end tensors ---
 
+# --- fast backends (section owned by the backend work) ---
+# --- end fast backends ---
+
+# --- networks (section owned by the conv/nn work) ---
+# --- end networks ---
+
 version = "0.4"
 
 __all__ = [
@@ -154,4 +160,8 @@ __all__ = [
     "SimpleBackend",
     "MapProto",
     # --- end tensors ---
+    # --- fast backends ---
+    # --- end fast backends ---
+    # --- networks ---
+    # --- end networks ---
 ]
