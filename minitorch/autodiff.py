@@ -59,23 +59,27 @@ def topological_sort(variable: Variable) -> list[Variable]:
     cannot be hashed), visiting each node once.
     """
     order: list[Variable] = []
+    if variable.is_constant():
+        return order
     visited: set[int] = set()
-    # (variable, expanded): a node is emitted after all of its parents are emitted.
-    stack: list[tuple[Variable, bool]] = [(variable, False)]
+    # A ``None`` on the stack means "the variable just below me has had all of its
+    # parents emitted: emit it now" (post-order without allocating a pair per node).
+    stack: list[Variable | None] = [variable]
     while stack:
-        var, expanded = stack.pop()
-        if expanded:
-            order.append(var)
+        var = stack.pop()
+        if var is None:
+            order.append(stack.pop())  # type: ignore[arg-type]
             continue
         uid = var.unique_id
-        if uid in visited or var.is_constant():
+        if uid in visited:
             continue
         visited.add(uid)
-        stack.append((var, True))
+        stack.append(var)
+        stack.append(None)
         if not var.is_leaf():
             for parent in var.parents:
-                if parent.unique_id not in visited and not parent.is_constant():
-                    stack.append((parent, False))
+                if not parent.is_constant() and parent.unique_id not in visited:
+                    stack.append(parent)
     order.reverse()
     return order
 
@@ -108,6 +112,15 @@ def backpropagate(
     leaf, keeps it). Constants receive nothing. ``on_step``, if given, sees each
     step (used to draw the backward pass frame by frame).
     """
+    if on_step is None:
+        # Scalars, the hot path of Module 1, take a specialised walk with the same
+        # results; every other variable (Tensors) goes through the protocol below.
+        # Imported here because scalar.py imports this module.
+        from .scalar import Scalar, backpropagate_scalar
+
+        if type(variable) is Scalar:
+            backpropagate_scalar(variable, deriv)
+            return
     pending: dict[int, Any] = {variable.unique_id: deriv}
     for var in topological_sort(variable):
         d = pending.pop(var.unique_id)
