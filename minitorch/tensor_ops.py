@@ -233,6 +233,8 @@ class TensorBackend:
 
         self.add_reduce = ops.reduce(operators.add, 0.0)
         self.mul_reduce = ops.reduce(operators.mul, 1.0)
+        # -inf, not a large negative constant: correct for any input values.
+        self.max_reduce = ops.reduce(operators.max, float("-inf"))
         self.matrix_multiply: ZipFn = ops.matrix_multiply
 
     def __repr__(self) -> str:
