@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -19,12 +19,11 @@ from numpy.lib.stride_tricks import as_strided
 
 from .autodiff import Context, backpropagate
 from .tensor_data import (
-    Index,
+    IndexKey,
     Shape,
     Storage,
     Strides,
     TensorData,
-    UserIndex,
     UserShape,
     UserStrides,
     shape_broadcast,
@@ -129,7 +128,7 @@ class Tensor:
 
     @staticmethod
     def make(
-        storage: Sequence[float] | Storage,
+        storage: Sequence[float] | npt.NDArray[Any],
         shape: UserShape,
         strides: UserStrides | None = None,
         backend: TensorBackend | None = None,
@@ -193,10 +192,10 @@ class Tensor:
 
     # -- values -------------------------------------------------------------------
 
-    def __getitem__(self, key: int | UserIndex | Index) -> float:
+    def __getitem__(self, key: IndexKey) -> float:
         return self._tensor.get(key)
 
-    def __setitem__(self, key: int | UserIndex | Index, val: float) -> None:
+    def __setitem__(self, key: IndexKey, val: float) -> None:
         self._tensor.set(key, val)
 
     def item(self) -> float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,8 @@ UserStrides: TypeAlias = Sequence[int]
 # from Python callers (the course's layout page passes lists).
 IndexLike: TypeAlias = Index | Sequence[int]
 OutIndexLike: TypeAlias = OutIndex | list[int]
+# A user's key into a tensor: an int for 1-D data, else a tuple (numpy ints welcome).
+IndexKey: TypeAlias = int | np.integer[Any] | Sequence[int | np.integer[Any]] | Index
 
 __all__ = [
     "MAX_DIMS",
@@ -158,7 +160,7 @@ class TensorData:
 
     def __init__(
         self,
-        storage: Sequence[float] | Storage,
+        storage: Sequence[float] | npt.NDArray[Any],
         shape: UserShape,
         strides: UserStrides | None = None,
     ) -> None:
@@ -221,7 +223,7 @@ class TensorData:
         """Broadcast two shapes; see the module-level ``shape_broadcast``."""
         return shape_broadcast(shape_a, shape_b)
 
-    def index(self, index: int | UserIndex | Index) -> int:
+    def index(self, index: IndexKey) -> int:
         """Return the storage position of ``index`` (an int for 1-D data).
 
         Raises:
@@ -252,11 +254,11 @@ class TensorData:
         """Return a uniformly random valid index (uses the ``random`` module)."""
         return tuple(random.randint(0, s - 1) for s in self.shape)
 
-    def get(self, key: int | UserIndex | Index) -> float:
+    def get(self, key: IndexKey) -> float:
         """Return the value at ``key``."""
         return float(self._storage[self.index(key)])
 
-    def set(self, key: int | UserIndex | Index, val: float) -> None:
+    def set(self, key: IndexKey, val: float) -> None:
         """Store ``val`` at ``key``."""
         self._storage[self.index(key)] = val
 

@@ -410,7 +410,7 @@ def _tensor(
 
 
 def tensor(
-    ls: NestedFloats | float,
+    ls: NestedFloats,
     backend: TensorBackend = SimpleBackend,
     requires_grad: bool = False,
 ) -> Tensor:
