@@ -1,0 +1,196 @@
+"""A run directory: write a ``FitResult`` to disk, and rebuild a trained model from it.
+
+Layout (every file written atomically, so an interrupted write leaves no half file):
+``metrics.json`` (config, status, histories), ``model.npz`` (checkpoint with the
+config as metadata), ``snapshots.npz`` (weights at a few epochs), ``loss.png`` and
+``boundary.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..checkpoint import (
+    CheckpointError,
+    atomic_writer,
+    load_arrays,
+    load_checkpoint,
+    save_arrays,
+    save_checkpoint,
+)
+from ..datasets import Graph
+from ..module import Module
+from .config import TrainConfig
+from .families import get_family
+from .fit import FitResult, State, load_data
+from .plots import plot_boundary, plot_loss
+
+METRICS = "metrics.json"
+MODEL = "model.npz"
+SNAPSHOTS = "snapshots.npz"
+LOSS_PLOT = "loss.png"
+BOUNDARY_PLOT = "boundary.png"
+FORMAT_VERSION = 1
+
+
+def _finite_or_none(x: float) -> float | None:
+    """JSON has no NaN: a missing value is ``null``."""
+    return x if math.isfinite(x) else None
+
+
+def metrics_dict(result: FitResult) -> dict[str, Any]:
+    """The JSON content of ``metrics.json`` for ``result``."""
+    config = result.config
+    return {
+        "format_version": FORMAT_VERSION,
+        "status": result.status,
+        "model": config.model,
+        "dataset": config.dataset,
+        "epochs": result.epochs_completed,
+        "final_loss": _finite_or_none(result.final_loss),
+        "correct": result.correct,
+        "total": result.total,
+        "seconds_per_epoch": _finite_or_none(result.seconds_per_epoch),
+        "diverged_epoch": result.diverged_epoch,
+        "config": config.to_dict(),
+        "loss_history": result.loss_history,
+        "correct_history": result.correct_history,
+        "files": [MODEL, SNAPSHOTS, LOSS_PLOT, BOUNDARY_PLOT],
+    }
+
+
+def write_json(path: str | os.PathLike[str], content: dict[str, Any]) -> None:
+    """Write ``content`` as indented strict JSON, atomically."""
+    text = json.dumps(content, indent=2, allow_nan=False) + "\n"
+    with atomic_writer(path) as f:
+        f.write(text.encode())
+
+
+def save_run(
+    result: FitResult, out: str | os.PathLike[str], log_scale: bool = False
+) -> dict[str, Path]:
+    """Write every file of a run into ``out`` (created if missing); return the paths.
+
+    The checkpoint goes first and the plots last, so the files that matter most
+    exist even if drawing fails or is interrupted.
+    """
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "model": out_dir / MODEL,
+        "snapshots": out_dir / SNAPSHOTS,
+        "metrics": out_dir / METRICS,
+        "loss": out_dir / LOSS_PLOT,
+        "boundary": out_dir / BOUNDARY_PLOT,
+    }
+    meta = {
+        "config": result.config.to_dict(),
+        "status": result.status,
+        "epochs": result.epochs_completed,
+    }
+    save_checkpoint(result.model, paths["model"], meta)
+    save_snapshots(paths["snapshots"], result.snapshots, result.config)
+    write_json(paths["metrics"], metrics_dict(result))
+    title = _title(result)
+    plot_loss(
+        paths["loss"],
+        result.loss_history,
+        result.correct_history,
+        result.total,
+        title=f"Loss · {title}",
+        log_scale=log_scale,
+    )
+    family = result.family
+    plot_boundary(
+        paths["boundary"],
+        lambda points: family.predict(result.model, points),
+        result.data,
+        title=f"{title} · {result.correct}/{result.total} correct",
+    )
+    return paths
+
+
+def _title(result: FitResult) -> str:
+    c = result.config
+    return f"{c.dataset} · {c.model} · hidden {c.hidden} · lr {c.lr:g}"
+
+
+def save_snapshots(
+    path: str | os.PathLike[str],
+    snapshots: list[tuple[int, State]],
+    config: TrainConfig,
+) -> None:
+    """Store ``(epoch, state_dict)`` pairs: one array per parameter, epochs first.
+
+    Stacking keeps the file small (one archive entry per parameter, not per epoch).
+    """
+    names = list(snapshots[0][1]) if snapshots else []
+    arrays = {name: np.stack([state[name] for _, state in snapshots]) for name in names}
+    meta = {"epochs": [e for e, _ in snapshots], "config": config.to_dict()}
+    save_arrays(path, arrays, meta)
+
+
+def load_snapshots(run_dir: str | os.PathLike[str]) -> list[tuple[int, State]]:
+    """The weight snapshots of a run as ``(epoch, state_dict)``, in epoch order.
+
+    Epoch 0 holds the initial weights; the last entry holds the weights in
+    ``model.npz``. Each state fits ``Module.load_state_dict`` of the run's model.
+
+    Raises:
+        FileNotFoundError: if the run has no snapshots file.
+        CheckpointError: if the file is not a snapshots file.
+    """
+    path = Path(run_dir) / SNAPSHOTS
+    arrays, meta = load_arrays(path)
+    epochs = meta.get("epochs")
+    if not isinstance(epochs, list) or not all(isinstance(e, int) for e in epochs):
+        raise CheckpointError(f"{str(path)!r} lists no snapshot epochs")
+    for name, stacked in arrays.items():
+        if stacked.ndim == 0 or stacked.shape[0] != len(epochs):
+            raise CheckpointError(
+                f"{str(path)!r}: entry {name!r} has shape {stacked.shape}, expected "
+                f"{len(epochs)} snapshots first"
+            )
+    return [
+        (epoch, {name: stacked[i] for name, stacked in arrays.items()})
+        for i, epoch in enumerate(epochs)
+    ]
+
+
+def load_config(run_dir: str | os.PathLike[str]) -> TrainConfig:
+    """The config a run was trained with, read from its checkpoint's metadata.
+
+    Raises:
+        FileNotFoundError: if the run has no ``model.npz``.
+        CheckpointError: if the checkpoint carries no valid config.
+    """
+    path = Path(run_dir) / MODEL
+    _, meta = load_arrays(path)
+    raw = meta.get("config")
+    if not isinstance(raw, dict):
+        raise CheckpointError(f"{str(path)!r} has no training config in its metadata")
+    try:
+        return TrainConfig.from_dict(raw)
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
+
+
+def load_run(run_dir: str | os.PathLike[str]) -> tuple[Module, Graph, TrainConfig]:
+    """Rebuild a run's trained model and its dataset from the run directory.
+
+    The dataset is regenerated from the saved config (same seed, same points).
+
+    Raises:
+        FileNotFoundError: if ``run_dir`` has no ``model.npz``.
+        CheckpointError: if the checkpoint is unreadable or does not fit the model.
+    """
+    config = load_config(run_dir)
+    model = get_family(config.model).build(config)
+    load_checkpoint(model, Path(run_dir) / MODEL)
+    return model, load_data(config), config
