@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, Protocol, cast
 
 from .train import command as train_command
+from .viz import commands as viz_commands
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -28,7 +29,7 @@ class CommandModule(Protocol):
         ...
 
 
-COMMANDS: tuple[CommandModule, ...] = (train_command,)
+COMMANDS: tuple[CommandModule, ...] = (train_command, viz_commands)
 
 
 class UsageError(Exception):
