@@ -1,0 +1,52 @@
+"""Pictures of what minitorch computes: expression graphs, backprop, hidden layers.
+
+Graph pictures need nothing beyond a plain ``pip install``: no Graphviz binary. The
+pip-installable layout options were weighed and set aside: ``graphviz``, ``pydot``
+and ``pygraphviz`` all drive the system Graphviz (a binary or its C library);
+``graphviz-pure`` is a young Rust port; ``igraph`` has a Sugiyama layout but is a
+large compiled dependency for one function; ``networkx`` (not one of our
+dependencies) only places nodes in layers you compute yourself; ``grandalf`` is
+pure Python but unmaintained since 2023. Computation graphs are small, acyclic
+and flow one way, which is the easy case of layered drawing, so minitorch lays
+them out itself (``layout.py``, ~200 lines): longest-path layers with leaves and
+constants pulled next to their first use, long edges routed through virtual
+points, barycentre sweeps keeping the ordering with the fewest crossings, and
+isotonic regression to place each column near its neighbours. The same layout
+feeds three writers: hand-written SVG (generic font families, ``data-*``
+attributes with the exact numbers), PNG through matplotlib's Agg canvas (already
+a dependency) and DOT text for those who do have Graphviz. A 500-node graph lays
+out and renders in well under a second per format.
+
+Modules: ``graph`` (model), ``layout``, ``style`` (shared look), ``svg``, ``png``,
+``dot``, ``stepper`` (frames from the real ``backpropagate``), ``html`` (the
+slideshow page), ``export`` (all files of an expression), ``parser`` (the safe
+expression language), ``network`` (hidden-layer pictures), ``commands`` (CLI).
+"""
+
+from .dot import render_dot
+from .export import write_pictures
+from .graph import ExprGraph, Frame, build_graph, static_frame
+from .network import write_network_pictures
+from .parser import ExpressionError, build, parse
+from .png import render_png
+from .stepper import backprop_frames, record_backward
+from .style import graph_layout
+from .svg import render_svg
+
+__all__ = [
+    "ExprGraph",
+    "Frame",
+    "build_graph",
+    "static_frame",
+    "graph_layout",
+    "render_svg",
+    "render_png",
+    "render_dot",
+    "record_backward",
+    "backprop_frames",
+    "write_pictures",
+    "write_network_pictures",
+    "ExpressionError",
+    "build",
+    "parse",
+]

@@ -1,0 +1,237 @@
+"""Inside the lecture's network: what the first layer cuts and what ReLU makes of it.
+
+Four pictures of a trained ``Network`` on 2-D data: (a) every first-layer unit's
+separating line ``w·x + b = 0`` over the points; (b) the points in the coordinates
+of two first-layer units before and after ReLU; (c) the final decision boundary;
+(d) the boundary at a few epochs during training, side by side.
+
+For (b) the two units shown are, by default, the two first-layer units the second
+layer listens to most (largest norm of their outgoing weights); pass ``units`` to
+choose others. The model is anything with the lecture's ``layer1``/``layer2``
+Linear layers, ``hidden_activations`` and ``forward``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..autodiff import no_grad
+from ..datasets import Graph
+from ..module import Module
+from ..scalar import Scalar
+from ..train.plots import LABEL_COLORS, REGION_CMAP, plot_boundary
+from ..train.scalar_model import predict
+
+Snapshot = tuple[int, Mapping[str, npt.ArrayLike]]
+DPI = 110
+
+
+def _scatter(ax: Axes, xs: npt.NDArray[np.float64], labels: Sequence[int]) -> None:
+    y = np.asarray(labels)
+    for label, colour in enumerate(LABEL_COLORS):
+        mask = y == label
+        ax.scatter(
+            xs[mask, 0],
+            xs[mask, 1],
+            s=22,
+            color=colour,
+            edgecolors="#222222",
+            linewidths=0.4,
+            zorder=3,
+            label=f"label {label}",
+        )
+
+
+def first_layer_lines(model: Module) -> list[tuple[float, float, float]]:
+    """``(w1, w2, b)`` per first-layer unit; its line is ``w1·x1 + w2·x2 + b = 0``."""
+    layer = model.layer1
+    return [
+        (
+            layer.weights[0][j].value.data,
+            layer.weights[1][j].value.data,
+            layer.bias[j].value.data,
+        )
+        for j in range(layer.out_size)
+    ]
+
+
+def first_layer_figure(model: Module, data: Graph) -> Figure:
+    """(a) The data with each first-layer unit's line; the tick marks its ReLU side."""
+    fig = Figure(figsize=(5.2, 5.0), layout="constrained")
+    ax = fig.add_subplot()
+    _scatter(ax, np.asarray(data.X, dtype=np.float64).reshape(-1, 2), data.y)
+    lo, hi = -0.05, 1.05
+    t = np.linspace(lo, hi, 2)
+    for j, (w1, w2, b) in enumerate(first_layer_lines(model)):
+        if abs(w1) < 1e-12 and abs(w2) < 1e-12:
+            continue  # a dead unit draws no line
+        if abs(w2) >= abs(w1):
+            xs, ys = t, -(w1 * t + b) / w2
+        else:
+            xs, ys = -(w2 * t + b) / w1, t
+        (line,) = ax.plot(xs, ys, lw=1.2, alpha=0.85)
+        # A short arrow from the line's point nearest the centre towards w: the side
+        # where the unit is positive, the side ReLU lets through.
+        norm = math.hypot(w1, w2)
+        c = (0.5 * w1 + 0.5 * w2 + b) / norm
+        px, py = 0.5 - c * w1 / norm, 0.5 - c * w2 / norm
+        ax.annotate(
+            "",
+            xy=(px + 0.07 * w1 / norm, py + 0.07 * w2 / norm),
+            xytext=(px, py),
+            arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.2},
+            annotation_clip=True,
+        )
+        ax.text(px, py, f" {j}", color=line.get_color(), fontsize=8, clip_on=True)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title("First layer: one line w·x + b = 0 per hidden unit")
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+    return fig
+
+
+def hidden_values(model: Module, data: Graph) -> npt.NDArray[np.float64]:
+    """First-layer values before ReLU, one row per point (no graphs recorded)."""
+    with no_grad():
+        rows = [
+            [h.data for h in model.hidden_activations((Scalar(a), Scalar(b)))[0]]
+            for a, b in data.X
+        ]
+    return np.asarray(rows, dtype=np.float64).reshape(len(data.X), -1)
+
+
+def busiest_units(model: Module) -> tuple[int, int]:
+    """The two first-layer units with the largest outgoing weights (by norm)."""
+    layer2 = model.layer2
+    norms = [
+        math.hypot(*(layer2.weights[j][k].value.data for k in range(layer2.out_size)))
+        for j in range(layer2.in_size)
+    ]
+    order = sorted(range(len(norms)), key=lambda j: -norms[j])
+    if len(order) < 2:
+        raise ValueError("the hidden-space picture needs at least 2 hidden units")
+    return order[0], order[1]
+
+
+def hidden_space_figure(
+    model: Module, data: Graph, units: tuple[int, int] | None = None
+) -> Figure:
+    """(b) The points at (h_i, h_j) of two first-layer units, before and after ReLU.
+
+    ReLU folds every negative coordinate onto 0, which is what lets a line in this
+    space separate classes that no line separates in the input.
+    """
+    i, j = busiest_units(model) if units is None else units
+    h = hidden_values(model, data)
+    fig = Figure(figsize=(9.6, 4.6), layout="constrained")
+    for k, (values, name) in enumerate(
+        [(h, "before ReLU"), (np.maximum(h, 0.0), "after ReLU")]
+    ):
+        ax = fig.add_subplot(1, 2, k + 1)
+        _scatter(ax, values[:, [i, j]], data.y)
+        ax.axhline(0, color="#9ca3af", lw=0.8)
+        ax.axvline(0, color="#9ca3af", lw=0.8)
+        ax.set_xlabel(f"unit {i}")
+        ax.set_ylabel(f"unit {j}")
+        ax.set_title(f"{name}: first-layer units {i} and {j}")
+    fig.axes[0].legend(loc="best", fontsize="small")
+    fig.suptitle("The data in hidden-unit coordinates")
+    return fig
+
+
+def _grid(resolution: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    g = np.linspace(-0.05, 1.05, resolution)
+    return np.meshgrid(g, g)
+
+
+def epoch_strip_figure(
+    model: Module,
+    data: Graph,
+    snapshots: Sequence[Snapshot],
+    resolution: int = 24,
+) -> Figure:
+    """(d) The decision boundary after each snapshot's epoch, side by side.
+
+    Each ``(epoch, state_dict)`` is loaded into ``model`` in turn; the model's own
+    weights are put back afterwards.
+    """
+    if not snapshots:
+        raise ValueError("the epoch strip needs at least one (epoch, state) snapshot")
+    saved = model.state_dict()
+    gx, gy = _grid(resolution)
+    grid = list(zip(gx.ravel().tolist(), gy.ravel().tolist(), strict=True))
+    points = np.asarray(data.X, dtype=np.float64).reshape(-1, 2)
+    fig = Figure(figsize=(2.3 * len(snapshots), 2.6), layout="constrained")
+    try:
+        for k, (epoch, state) in enumerate(snapshots):
+            model.load_state_dict(state)
+            probs = np.asarray(predict(model, grid)).reshape(gx.shape)
+            ax = fig.add_subplot(1, len(snapshots), k + 1)
+            ax.contourf(gx, gy, probs, levels=np.linspace(0, 1, 11), cmap=REGION_CMAP)
+            if probs.min() < 0.5 < probs.max():
+                ax.contour(gx, gy, probs, levels=[0.5], colors="#333333", linewidths=1)
+            _scatter(ax, points, data.y)
+            ax.set_title(f"epoch {epoch}", fontsize=10)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_aspect("equal")
+    finally:
+        model.load_state_dict(saved)
+    fig.suptitle("Decision boundary during training")
+    return fig
+
+
+def pick_snapshots(snapshots: Sequence[Snapshot], count: int = 6) -> list[Snapshot]:
+    """At most ``count`` snapshots spread evenly, always the first and the last."""
+    if len(snapshots) <= count:
+        return list(snapshots)
+    idx = sorted({round(k * (len(snapshots) - 1) / (count - 1)) for k in range(count)})
+    return [snapshots[k] for k in idx]
+
+
+def save_figure(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` as a PNG and return the path."""
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=DPI)
+    return Path(path)
+
+
+def write_network_pictures(
+    model: Module,
+    data: Graph,
+    out_dir: str | Path,
+    snapshots: Sequence[Snapshot] = (),
+    units: tuple[int, int] | None = None,
+    resolution: int = 40,
+) -> list[Path]:
+    """Write pictures (a)–(d) into ``out_dir``; (d) only when snapshots are given."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        save_figure(first_layer_figure(model, data), out / "first_layer.png"),
+        save_figure(hidden_space_figure(model, data, units), out / "hidden_space.png"),
+    ]
+    boundary = out / "decision_boundary.png"
+    plot_boundary(
+        boundary,
+        lambda pts: predict(model, pts),
+        data,
+        "Final decision boundary",
+        resolution,
+    )
+    paths.append(boundary)
+    if snapshots:
+        strip = epoch_strip_figure(model, data, pick_snapshots(snapshots))
+        paths.append(save_figure(strip, out / "epochs.png"))
+    return paths
