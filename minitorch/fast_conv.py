@@ -1,0 +1,293 @@
+"""1-D and 2-D convolutions: numba kernels and the differentiable Functions.
+
+The convention is the course's "anchored" correlation: the output is as wide as
+the input and the kernel starts AT each output position,
+
+    out[b, o, t] = Σ_c Σ_{j<k} weight[o, c, j] · input[b, c, t + j],
+
+with positions past the end of the input reading zero. ``reverse=True`` anchors
+the kernel on the other side (``input[b, c, t - j]``, negative positions reading
+zero); that is exactly what the input gradient needs.
+
+The kernels compute every position from the strides they are given, never
+assuming a contiguous layout. They take the output width from ``out_shape`` and
+the kernel width from ``weight_shape``, so the weight gradient reuses them with
+an "output" as wide as the kernel and a "weight" as wide as the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+from numba import prange
+
+from .autodiff import Context
+from .tensor import Tensor
+from .tensor_data import Shape, Storage, Strides
+from .tensor_functions import Function
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _njit(**options: Any) -> Callable[[_F], _F]:
+    """``numba.njit(**options)``, typed as returning the function it compiles."""
+    return cast(Callable[[_F], _F], numba.njit(**options))
+
+
+# ---------------------------------------------------------------------------
+# Kernels
+# ---------------------------------------------------------------------------
+
+
+def _tensor_conv1d(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    out_size: int,
+    input: Storage,
+    input_shape: Shape,
+    input_strides: Strides,
+    weight: Storage,
+    weight_shape: Shape,
+    weight_strides: Strides,
+    reverse: bool,
+) -> None:
+    """Fill ``out (batch, out_channels, out_width)`` with the 1-D convolution.
+
+    ``input`` is ``(batch, in_channels, width)`` and ``weight`` is
+    ``(out_channels, in_channels, k)``; all three may have any strides.
+    """
+    out_channels = out_shape[1]
+    out_width = out_shape[2]
+    in_channels = input_shape[1]
+    width = input_shape[2]
+    k = weight_shape[2]
+    # Each output cell is independent: parallelise over them.
+    for ordinal in prange(out_size):
+        b = ordinal // (out_channels * out_width)
+        o = (ordinal // out_width) % out_channels
+        t = ordinal % out_width
+        acc = 0.0
+        for c in range(in_channels):
+            in_base = b * input_strides[0] + c * input_strides[1]
+            w_base = o * weight_strides[0] + c * weight_strides[1]
+            for j in range(k):
+                pos = t - j if reverse else t + j
+                if 0 <= pos < width:
+                    acc += (
+                        weight[w_base + j * weight_strides[2]]
+                        * input[in_base + pos * input_strides[2]]
+                    )
+        out[b * out_strides[0] + o * out_strides[1] + t * out_strides[2]] = acc
+
+
+tensor_conv1d = _njit(parallel=True)(_tensor_conv1d)
+
+
+def _tensor_conv2d(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    out_size: int,
+    input: Storage,
+    input_shape: Shape,
+    input_strides: Strides,
+    weight: Storage,
+    weight_shape: Shape,
+    weight_strides: Strides,
+    reverse: bool,
+) -> None:
+    """Fill ``out (batch, out_channels, out_h, out_w)`` with the 2-D convolution.
+
+    ``input`` is ``(batch, in_channels, h, w)`` and ``weight`` is
+    ``(out_channels, in_channels, kh, kw)``; all three may have any strides.
+    """
+    out_channels = out_shape[1]
+    out_h = out_shape[2]
+    out_w = out_shape[3]
+    in_channels = input_shape[1]
+    height = input_shape[2]
+    width = input_shape[3]
+    kh = weight_shape[2]
+    kw = weight_shape[3]
+    s0, s1, s2, s3 = (
+        input_strides[0],
+        input_strides[1],
+        input_strides[2],
+        input_strides[3],
+    )
+    w0, w1, w2, w3 = (
+        weight_strides[0],
+        weight_strides[1],
+        weight_strides[2],
+        weight_strides[3],
+    )
+    for ordinal in prange(out_size):
+        b = ordinal // (out_channels * out_h * out_w)
+        o = (ordinal // (out_h * out_w)) % out_channels
+        y = (ordinal // out_w) % out_h
+        x = ordinal % out_w
+        acc = 0.0
+        for c in range(in_channels):
+            in_base = b * s0 + c * s1
+            w_base = o * w0 + c * w1
+            for p in range(kh):
+                row = y - p if reverse else y + p
+                if row < 0 or row >= height:
+                    continue
+                for q in range(kw):
+                    col = x - q if reverse else x + q
+                    if 0 <= col < width:
+                        acc += (
+                            weight[w_base + p * w2 + q * w3]
+                            * input[in_base + row * s2 + col * s3]
+                        )
+        out[
+            b * out_strides[0]
+            + o * out_strides[1]
+            + y * out_strides[2]
+            + x * out_strides[3]
+        ] = acc
+
+
+tensor_conv2d = _njit(parallel=True, fastmath=True)(_tensor_conv2d)
+
+
+# ---------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------
+
+
+def _check_shapes(name: str, input: Tensor, weight: Tensor, dims: int) -> None:
+    """Raise unless ``input`` and ``weight`` are ``dims``-D with matching channels."""
+    layout = "(batch, channels, width)" if dims == 3 else "(batch, channels, h, w)"
+    if input.dims != dims or weight.dims != dims:
+        raise ValueError(
+            f"{name} expects a {dims}-D input {layout} and a {dims}-D weight, got "
+            f"input {input.shape} and weight {weight.shape}"
+        )
+    if input.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"{name}: input {input.shape} has {input.shape[1]} channels but weight "
+            f"{weight.shape} expects {weight.shape[1]} (weight is "
+            f"(out_channels, in_channels, ...))"
+        )
+
+
+def _swap_channels(t: Tensor) -> Tensor:
+    """Swap dims 0 and 1 (a view): ``(o, c, ...)`` ↔ ``(c, o, ...)``."""
+    order = (1, 0, *range(2, t.dims))
+    return t._new(t._tensor.permute(*order))
+
+
+_Kernel = Callable[
+    [
+        Storage,
+        Shape,
+        Strides,
+        int,
+        Storage,
+        Shape,
+        Strides,
+        Storage,
+        Shape,
+        Strides,
+        bool,
+    ],
+    None,
+]
+
+
+def _conv_backward(
+    kernel: _Kernel, input: Tensor, weight: Tensor, grad_output: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Gradients of an anchored convolution, both computed by ``kernel`` itself.
+
+    * ``grad_input[b, c, s] = Σ_o Σ_j g[b, o, s - j] · weight[o, c, j]``: the
+      reverse convolution of ``g`` with the weight's channel axes swapped.
+    * ``grad_weight[o, c, j] = Σ_b Σ_t g[b, o, t] · input[b, c, t + j]``: a
+      forward convolution where batch plays the channel role and ``t`` the
+      kernel offset: "input" ``input`` as ``(c, b, w)``, "weight" ``g`` as
+      ``(o, b, w)``, written into ``grad_weight`` seen as ``(c, o, k)``.
+    """
+    grad_input = input.zeros(input.shape)
+    kernel(
+        *grad_input.tuple(),
+        grad_input.size,
+        *grad_output.tuple(),
+        *_swap_channels(weight).tuple(),
+        True,
+    )
+    grad_weight = weight.zeros(weight.shape)
+    # Writing through the swapped view leaves ``grad_weight`` itself row-major.
+    grad_weight_view = _swap_channels(grad_weight)
+    kernel(
+        *grad_weight_view.tuple(),
+        grad_weight.size,
+        *_swap_channels(input).tuple(),
+        *_swap_channels(grad_output).tuple(),
+        False,
+    )
+    return grad_input, grad_weight
+
+
+class Conv1dFun(Function):
+    """``out[b,o,t] = Σ_c Σ_j w[o,c,j]·x[b,c,t+j]`` (zero past the end).
+
+    d/dx: the reverse convolution of g with w's channels swapped;
+    d/dw[o,c,j] = Σ_b Σ_t g[b,o,t]·x[b,c,t+j].
+    """
+
+    @staticmethod
+    def forward(ctx: Context, input: Tensor, weight: Tensor) -> Tensor:
+        """Convolve ``(batch, in_ch, w)`` with ``(out_ch, in_ch, k)``."""
+        _check_shapes("conv1d", input, weight, 3)
+        ctx.save_for_backward(input, weight)
+        out = input.zeros((input.shape[0], weight.shape[0], input.shape[2]))
+        tensor_conv1d(*out.tuple(), out.size, *input.tuple(), *weight.tuple(), False)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        """Return ``(grad_input, grad_weight)``."""
+        input, weight = ctx.saved_values
+        return _conv_backward(tensor_conv1d, input, weight, grad_output)
+
+
+class Conv2dFun(Function):
+    """``out[b,o,y,x] = Σ_c Σ_p Σ_q w[o,c,p,q]·in[b,c,y+p,x+q]`` (zero past edges).
+
+    d/din: the reverse convolution of g with w's channels swapped;
+    d/dw[o,c,p,q] = Σ_b Σ_y Σ_x g[b,o,y,x]·in[b,c,y+p,x+q].
+    """
+
+    @staticmethod
+    def forward(ctx: Context, input: Tensor, weight: Tensor) -> Tensor:
+        """Convolve ``(batch, in_ch, h, w)`` with ``(out_ch, in_ch, kh, kw)``."""
+        _check_shapes("conv2d", input, weight, 4)
+        ctx.save_for_backward(input, weight)
+        batch, _, height, width = input.shape
+        out = input.zeros((batch, weight.shape[0], height, width))
+        tensor_conv2d(*out.tuple(), out.size, *input.tuple(), *weight.tuple(), False)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        """Return ``(grad_input, grad_weight)``."""
+        input, weight = ctx.saved_values
+        return _conv_backward(tensor_conv2d, input, weight, grad_output)
+
+
+conv1d = Conv1dFun.apply
+conv2d = Conv2dFun.apply
+
+__all__ = [
+    "Conv1dFun",
+    "Conv2dFun",
+    "conv1d",
+    "conv2d",
+    "tensor_conv1d",
+    "tensor_conv2d",
+]
