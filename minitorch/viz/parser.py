@@ -40,7 +40,7 @@ BINARY: dict[str, Callable[[Scalar, Scalar], Scalar]] = {
 }
 # Deeper nesting than this is no lecture expression; refusing it keeps the
 # recursive descent far from Python's recursion limit.
-MAX_DEPTH = 200
+MAX_DEPTH = 64
 # Intermediate results are named by their source text when it is this short.
 MAX_NAME = 24
 
