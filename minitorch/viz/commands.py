@@ -111,7 +111,7 @@ def run_graph(args: argparse.Namespace) -> int:
     frames = sum(1 for p in paths if p.parent.name == "frames" and p.suffix == ".svg")
     print(
         f"wrote {args.out}/: graph.svg graph.png graph.dot backprop.html, "
-        f"{frames} frames in frames/"
+        f"{frames} frames in frames/ (frame 0 before backward, then {frames - 1} steps)"
     )
     return 0
 
