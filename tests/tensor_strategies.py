@@ -157,11 +157,6 @@ def matmul_tensors(
     return a, b
 
 
-def values_of(*ts: Tensor) -> list[float]:
-    """Every value of the given tensors (to keep draws off kinks with ``assume``)."""
-    return [float(v) for t in ts for v in t.to_numpy().ravel()]
-
-
 def away_from_kinks(name: str, a: Tensor, b: Tensor | None = None) -> None:
     """Reject draws where a MathTest case has no derivative or divides by ~0.
 

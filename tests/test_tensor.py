@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -67,8 +69,6 @@ def test_factories() -> None:
 
 
 def test_rand_is_reproducible_with_an_rng() -> None:
-    import random
-
     a = minitorch.rand((4,), rng=random.Random(3)).to_numpy()
     b = minitorch.rand((4,), rng=random.Random(3)).to_numpy()
     c = minitorch.rand((4,), rng=random.Random(4)).to_numpy()

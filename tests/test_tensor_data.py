@@ -279,6 +279,17 @@ def test_broadcast_index_reads_what_numpy_broadcasts(
         assert values.ravel()[pos] == expected[tuple(big_index)]
 
 
+def test_index_helpers_accept_lists_tuples_and_int32_arrays() -> None:
+    assert index_to_position([1, 2], [5, 1]) == 7
+    assert index_to_position(np.array([1, 2], np.int32), (5, 1)) == 7
+    out = np.zeros(2, np.int32)
+    to_index(5, np.array([2, 3], np.int32), out)
+    assert out.tolist() == [1, 2]
+    small = np.zeros(2, np.int32)
+    broadcast_index(out, (2, 3), np.array([1, 3], np.int32), small)
+    assert small.tolist() == [0, 2]
+
+
 # ---------------------------------------------------------------------------
 # The index helpers under numba, on int32 arrays (as the fast backends use them)
 # ---------------------------------------------------------------------------
