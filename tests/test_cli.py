@@ -11,7 +11,7 @@ import pytest
 
 from minitorch import cli
 from minitorch.checkpoint import load_arrays
-from minitorch.train import command
+from minitorch.train import command, load_run
 from minitorch.train.fit import EpochLog, FitResult, fit
 
 OUTPUTS = ["metrics.json", "model.npz", "snapshots.npz", "loss.png", "boundary.png"]
@@ -199,3 +199,22 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("error: unknown dataset 'Foo'")
+
+
+def test_train_tensor_with_batches_and_load_run(tmp_path: Path) -> None:
+    args = ["train", "tensor", "--dataset", "Diag", "--pts", "8", "--hidden", "2"]
+    args += ["--epochs", "3", "--batch-size", "3", "--out", str(tmp_path), "--quiet"]
+    assert cli.main(args) == 0
+    metrics = _metrics(tmp_path)
+    assert metrics["config"]["model"] == "tensor"
+    assert metrics["config"]["batch_size"] == 3
+    model, data, config = load_run(tmp_path)
+    assert config.batch_size == 3 and len(data.X) == 8
+    assert model.state_dict().keys() == {
+        f"layer{i}.{p}" for i in (1, 2, 3) for p in ("weights", "bias")
+    }
+
+
+def test_scalar_has_no_batch_size_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["train", "scalar", "--batch-size", "3"]) == 2
+    assert "unrecognized arguments: --batch-size" in _one_error_line(capsys)

@@ -11,6 +11,7 @@ from minitorch.datasets import Graph, load
 from minitorch.module import Module
 from minitorch.optim import SGD, Optimizer
 from minitorch.scalar_layers import Network
+from minitorch.tensor_layers import Network as TensorNetwork
 from minitorch.train import (
     FAMILIES,
     ConfigError,
@@ -27,6 +28,7 @@ from minitorch.train import (
     train_epoch,
 )
 from minitorch.train.scalar_model import ScalarFamily
+from minitorch.train.tensor_model import train_epoch as tensor_epoch
 
 TINY = TrainConfig(dataset="Simple", pts=10, hidden=3, lr=0.5, epochs=8, seed=3)
 
@@ -237,3 +239,35 @@ def test_save_run_of_an_empty_interrupted_run(tmp_path: Path) -> None:
     empty.snapshots = [(0, result.model.state_dict())]
     paths = save_run(empty, tmp_path)
     assert paths["metrics"].read_text().count('"final_loss": null') == 1
+
+
+def test_tensor_family_full_batch_matches_the_scalar_family() -> None:
+    # Same weight stream in the same order, one full-batch step per epoch: the two
+    # engines must agree to rounding.
+    scalar = fit(TINY)
+    tensor = fit(TrainConfig(**{**TINY.to_dict(), "model": "tensor"}))
+    assert tensor.loss_history == pytest.approx(scalar.loss_history, rel=1e-9)
+    assert tensor.correct_history == scalar.correct_history
+
+
+def test_tensor_family_takes_one_step_per_batch() -> None:
+    data = load("Simple", 10, seed=0)
+    model = TensorNetwork(3, random.Random(0))
+    steps = []
+
+    class Counting(SGD):
+        def step(self) -> None:
+            steps.append(1)
+            super().step()
+
+    result = tensor_epoch(model, data, Counting(model.parameters(), 0.1), 4)
+    assert len(steps) == 3  # batches of 4, 4, 2
+    assert 0 <= result.correct <= 10
+    assert math.isfinite(result.loss)
+
+
+def test_tensor_family_divergence_is_caught() -> None:
+    config = TrainConfig(model="tensor", dataset="Xor", pts=10, hidden=3, lr=1e6)
+    result = fit(TrainConfig(**{**config.to_dict(), "epochs": 30}))
+    assert result.status == "diverged"
+    assert all(np.isfinite(v).all() for v in result.model.state_dict().values())

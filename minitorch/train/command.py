@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from ..datasets import datasets
 from .base import ModelFamily
-from .config import OPTIMIZERS, ConfigError, TrainConfig
+from .config import MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
 from .families import FAMILIES
 from .fit import EpochLog, FitResult, fit
 from .progress import ProgressBar
@@ -40,7 +41,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             family.name,
             help=family.description,
             description=f"Train {family.description}.",
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
             epilog="Exit codes: 0 done, 2 bad arguments, 3 loss diverged (NaN/inf), "
             "130 interrupted. Results so far are saved on 3 and 130.",
         )
@@ -51,22 +51,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _add_options(parser: argparse.ArgumentParser, family: ModelFamily) -> None:
     d = DEFAULTS
     add = parser.add_argument
-    add("--dataset", default=d.dataset, help="Simple, Diag, Split, Xor, Circle, Spiral")
-    add("--pts", type=int, default=d.pts, help="number of training points")
-    add("--hidden", type=int, default=d.hidden, help="units per hidden layer")
-    add("--lr", type=float, default=d.lr, help="learning rate")
-    add("--epochs", type=int, default=d.epochs, help="number of epochs")
-    add("--seed", type=int, default=d.seed, help="seed of the data and the weights")
-    add("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="update rule")
+    names = ", ".join(datasets)
+    add("--dataset", default=d.dataset, help=f"{names} (default: %(default)s)")
+    add("--pts", type=int, default=d.pts, help="training points (default: %(default)s)")
+    add(
+        "--hidden",
+        type=int,
+        default=d.hidden,
+        help="units per hidden layer (default: %(default)s)",
+    )
+    add("--lr", type=float, default=d.lr, help="learning rate (default: %(default)s)")
+    add("--epochs", type=int, default=d.epochs, help="epochs (default: %(default)s)")
+    add(
+        "--seed",
+        type=int,
+        default=d.seed,
+        help="seed of the data and the weights (default: %(default)s)",
+    )
+    add(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=d.optimizer,
+        help=f"update rule; momentum uses {MOMENTUM} (default: %(default)s)",
+    )
     if family.batched:
-        add("--batch-size", type=int, default=None, help="points per step (all)")
+        add(
+            "--batch-size",
+            type=int,
+            default=None,
+            help="points per step (default: all)",
+        )
     add("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
     add(
         "--log-every",
         type=int,
         default=10,
         help="print 'Epoch N loss L correct C/N time T' every N epochs and at the "
-        "end; T is the mean seconds per epoch since the previous line",
+        "end; T is the mean seconds per epoch since the previous line "
+        "(default: %(default)s)",
     )
     add("--log-scale", action="store_true", help="log-scaled loss axis in loss.png")
     add("--quiet", action="store_true", help="no progress bar, no epoch lines")

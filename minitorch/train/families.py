@@ -9,8 +9,11 @@ from __future__ import annotations
 from .base import ModelFamily
 from .config import ConfigError
 from .scalar_model import ScalarFamily
+from .tensor_model import TensorFamily
 
-FAMILIES: dict[str, ModelFamily] = {family.name: family for family in (ScalarFamily(),)}
+FAMILIES: dict[str, ModelFamily] = {
+    family.name: family for family in (ScalarFamily(), TensorFamily())
+}
 
 
 def get_family(name: str) -> ModelFamily:

@@ -1,0 +1,96 @@
+"""The tensor family: the lecture's network as Tensors, a batch per matrix product.
+
+Each step sends a whole batch through the layers at once. Without a batch size the
+batch is the full dataset (one step per epoch, like the scalar family); with one,
+the points are taken in their fixed order, a step per batch, so runs stay
+reproducible without another random stream.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..autodiff import no_grad
+from ..datasets import Graph, Point
+from ..module import Module
+from ..optim import Optimizer
+from ..tensor import Tensor
+from ..tensor_functions import tensor
+from ..tensor_layers import Network
+from .base import EpochResult
+from .config import TrainConfig
+
+
+def _batch_step(
+    model: Module, points: Sequence[Point], labels: Sequence[int], optimizer: Optimizer
+) -> EpochResult:
+    """One step on one batch; a zero or NaN probability skips it (see scalar)."""
+    n = len(points)
+    optimizer.zero_grad()
+    y = tensor([float(label) for label in labels])
+    out: Tensor = model(tensor(list(points))).view(n)
+    correct = int(((out.detach() > 0.5) == y).sum().item())
+    # p(label) = out for label 1, 1 - out for label 0.
+    prob = out * y + (out - 1.0) * (y - 1.0)
+    if not bool(np.all(prob.to_numpy() > 0.0)):
+        return EpochResult(math.inf, correct)
+    loss = -prob.log().sum()
+    (loss / n).view(1).backward()
+    optimizer.step()
+    return EpochResult(loss.item(), correct)
+
+
+def train_epoch(
+    model: Module, data: Graph, optimizer: Optimizer, batch_size: int | None = None
+) -> EpochResult:
+    """One pass over the data in batches; loss summed over points as for scalars.
+
+    Stops at the first batch whose loss is not finite and reports that loss.
+    """
+    size = batch_size or len(data.X)
+    total_loss = 0.0
+    correct = 0
+    for start in range(0, len(data.X), size):
+        result = _batch_step(
+            model,
+            data.X[start : start + size],
+            data.y[start : start + size],
+            optimizer,
+        )
+        total_loss += result.loss
+        correct += result.correct
+        if not math.isfinite(result.loss):
+            break
+    return EpochResult(total_loss, correct)
+
+
+def predict(model: Module, points: Sequence[Point]) -> list[float]:
+    """The model's probability of class 1 at each point, as one batch."""
+    with no_grad():
+        out: Tensor = model(tensor(list(points)))
+    return [float(v) for v in out.to_numpy().reshape(-1)]
+
+
+class TensorFamily:
+    """The lecture's 2 → hidden → hidden → 1 network of Tensors, batched."""
+
+    name = "tensor"
+    description = "the lecture's network as Tensors, one matrix product per layer"
+    batched = True
+
+    def build(self, config: TrainConfig) -> Module:
+        """A tensor ``Network(config.hidden)`` with weights from the config's seed."""
+        return Network(config.hidden, config.weight_rng())
+
+    def train_epoch(
+        self, model: Module, data: Graph, optimizer: Optimizer, config: TrainConfig
+    ) -> EpochResult:
+        """One epoch of ``train_epoch`` with the config's batch size."""
+        return train_epoch(model, data, optimizer, config.batch_size)
+
+    def predict(self, model: Module, points: Sequence[Point]) -> list[float]:
+        """Probabilities of class 1 via ``predict``."""
+        return predict(model, points)
