@@ -112,15 +112,6 @@ def backpropagate(
     leaf, keeps it). Constants receive nothing. ``on_step``, if given, sees each
     step (used to draw the backward pass frame by frame).
     """
-    if on_step is None:
-        # Scalars, the hot path of Module 1, take a specialised walk with the same
-        # results; every other variable (Tensors) goes through the protocol below.
-        # Imported here because scalar.py imports this module.
-        from .scalar import Scalar, backpropagate_scalar
-
-        if type(variable) is Scalar:
-            backpropagate_scalar(variable, deriv)
-            return
     pending: dict[int, Any] = {variable.unique_id: deriv}
     for var in topological_sort(variable):
         d = pending.pop(var.unique_id)

@@ -185,7 +185,12 @@ class Scalar:
         Leaves accumulate: calling it twice adds the derivatives twice. ``on_step``
         observes every step of the traversal (see ``autodiff.backpropagate``).
         """
-        backpropagate(self, 1.0 if d_output is None else d_output, on_step)
+        d = 1.0 if d_output is None else d_output
+        if on_step is None:
+            # Same algorithm and results as the generic walk, with cheaper bookkeeping.
+            backpropagate_scalar(self, d)
+        else:
+            backpropagate(self, d, on_step)
 
     # Checkpoint protocol shared with Tensor (see Module.state_dict).
 
@@ -207,7 +212,7 @@ def backpropagate_scalar(root: Scalar, deriv: float) -> None:
     The same algorithm with the same results, bit for bit: every node sums the
     same contributions in the same order. Only the bookkeeping is cheaper (per
     node a few attribute reads instead of half a dozen protocol calls).
-    ``backpropagate`` calls it for Scalars; call that instead.
+    ``Scalar.backward`` uses it whenever no observer is attached.
     """
     if root.history is None:
         return
