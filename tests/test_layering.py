@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     # L4: networks
     "fast_conv": 4,
     "nn": 4,
+    "layers": 4,
     # apps: built on the public API
     "__init__": 9,
     "__main__": 9,
