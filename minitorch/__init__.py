@@ -81,6 +81,11 @@ from .tensor_ops import MapProto, SimpleBackend, SimpleOps, TensorBackend, Tenso
 # --- end tensors ---
 
 # --- fast backends (section owned by the backend work) ---
+# isort: split
+from . import cuda_ops, fast_ops
+from .cuda_ops import THREADS_PER_BLOCK, CudaOps, mm_practice, sum_practice
+from .fast_ops import FastOps
+
 # --- end fast backends ---
 
 # --- networks (section owned by the conv/nn work) ---
@@ -161,6 +166,13 @@ __all__ = [
     "MapProto",
     # --- end tensors ---
     # --- fast backends ---
+    "fast_ops",
+    "cuda_ops",
+    "FastOps",
+    "CudaOps",
+    "sum_practice",
+    "mm_practice",
+    "THREADS_PER_BLOCK",
     # --- end fast backends ---
     # --- networks ---
     # --- end networks ---

@@ -1,0 +1,314 @@
+"""The numba CPU backend: the same kernels as ``SimpleOps``, compiled and parallel.
+
+Each kernel has the signature of its pure-Python twin in ``tensor_ops`` and is
+compiled by numba with ``parallel=True``: the outer loop is a ``prange``, whose
+iterations numba spreads over the CPU's threads. The host-side work (output
+shapes, allocation, the reduce start value, 2-D matmul promotion) is not
+repeated here: ``FastOps`` hands its kernels to the shared ``wrap_*`` helpers.
+
+Three habits keep the kernels fast:
+
+* **Fast path.** When the input and output have the same shape and row-major
+  strides, cell ``i`` of one is cell ``i`` of the other: a plain loop over
+  the storage, no index maths at all.
+* **No allocation per cell.** The general path needs index buffers; each
+  parallel task allocates them once and reuses them for a run of cells.
+* **Stride walks.** A reduction finds the start of each fold once, then steps
+  along the reduced dim by its stride; matmul does the same along rows.
+
+Everything also runs as plain Python under ``NUMBA_DISABLE_JIT=1`` (then
+``prange`` is ``range``), which is how to step through a kernel in a debugger.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._numba_index import as_cpu_function, njit, prange
+from ._numba_index import cpu_broadcast_index as broadcast_index
+from ._numba_index import cpu_index_to_position as index_to_position
+from ._numba_index import cpu_to_index as to_index
+from .tensor_data import MAX_DIMS, Shape, Storage, Strides
+from .tensor_ops import (
+    MapKernel,
+    MapProto,
+    MatMulKernel,
+    ReduceFn,
+    ReduceKernel,
+    TensorOps,
+    ZipFn,
+    ZipKernel,
+    wrap_map,
+    wrap_matrix_multiply,
+    wrap_reduce,
+    wrap_zip,
+)
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = [
+    "FastOps",
+    "tensor_map",
+    "tensor_matrix_multiply",
+    "tensor_reduce",
+    "tensor_zip",
+]
+
+# Cells handled by one parallel task of a map or zip: enough that the task's
+# index buffers cost nothing per cell, few enough that a 1024×1024 tensor still
+# splits into a thousand tasks for the threads to share.
+CELLS_PER_TASK = 1024
+
+# Output rows computed together by one matmul task: every row of ``b`` loaded
+# from memory is then used for this many rows of ``a`` before it is evicted.
+ROWS_PER_TASK = 8
+
+
+def _same_dense_layout(
+    out_shape: Shape, out_strides: Strides, shape: Shape, strides: Strides
+) -> bool:
+    """True if both layouts are the same row-major one: cell i is storage[i] in both.
+
+    Row-major strides of ``out`` mean its storage holds each cell exactly once,
+    in index order; an input with the same shape and strides reads the same way.
+    """
+    if len(shape) != len(out_shape):
+        return False
+    expected = 1
+    for i in range(len(out_shape) - 1, -1, -1):
+        if out_shape[i] != shape[i] or out_strides[i] != strides[i]:
+            return False
+        # A dim of size 1 is never stepped along, so its stride is free.
+        if out_shape[i] != 1 and out_strides[i] != expected:
+            return False
+        expected *= out_shape[i]
+    return True
+
+
+same_dense_layout = njit(_same_dense_layout, inline="always")
+
+
+def tensor_map(fn: Callable[[float], float]) -> MapKernel:
+    """Return a parallel kernel writing ``fn(in[broadcast(i)])`` into each out cell.
+
+    ``fn`` may be a plain float function or one already compiled with ``njit``.
+    """
+    fn = as_cpu_function(fn)
+
+    def _map(
+        out: Storage,
+        out_shape: Shape,
+        out_strides: Strides,
+        in_storage: Storage,
+        in_shape: Shape,
+        in_strides: Strides,
+    ) -> None:
+        size = len(out)
+        if same_dense_layout(out_shape, out_strides, in_shape, in_strides):
+            for i in prange(size):
+                out[i] = fn(in_storage[i])
+        else:
+            tasks = (size + CELLS_PER_TASK - 1) // CELLS_PER_TASK
+            for task in prange(tasks):
+                out_index = np.empty(MAX_DIMS, np.int32)
+                in_index = np.empty(MAX_DIMS, np.int32)
+                for ordinal in range(
+                    task * CELLS_PER_TASK, min(size, (task + 1) * CELLS_PER_TASK)
+                ):
+                    to_index(ordinal, out_shape, out_index)
+                    broadcast_index(out_index, out_shape, in_shape, in_index)
+                    value = in_storage[index_to_position(in_index, in_strides)]
+                    out[index_to_position(out_index, out_strides)] = fn(value)
+
+    return njit(_map, parallel=True)
+
+
+def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
+    """Return a parallel kernel writing ``fn(a[...], b[...])`` into each out cell.
+
+    Both inputs may broadcast to the output's shape.
+    """
+    fn = as_cpu_function(fn)
+
+    def _zip(
+        out: Storage,
+        out_shape: Shape,
+        out_strides: Strides,
+        a_storage: Storage,
+        a_shape: Shape,
+        a_strides: Strides,
+        b_storage: Storage,
+        b_shape: Shape,
+        b_strides: Strides,
+    ) -> None:
+        size = len(out)
+        if same_dense_layout(
+            out_shape, out_strides, a_shape, a_strides
+        ) and same_dense_layout(out_shape, out_strides, b_shape, b_strides):
+            for i in prange(size):
+                out[i] = fn(a_storage[i], b_storage[i])
+        else:
+            tasks = (size + CELLS_PER_TASK - 1) // CELLS_PER_TASK
+            for task in prange(tasks):
+                out_index = np.empty(MAX_DIMS, np.int32)
+                a_index = np.empty(MAX_DIMS, np.int32)
+                b_index = np.empty(MAX_DIMS, np.int32)
+                for ordinal in range(
+                    task * CELLS_PER_TASK, min(size, (task + 1) * CELLS_PER_TASK)
+                ):
+                    to_index(ordinal, out_shape, out_index)
+                    broadcast_index(out_index, out_shape, a_shape, a_index)
+                    broadcast_index(out_index, out_shape, b_shape, b_index)
+                    a = a_storage[index_to_position(a_index, a_strides)]
+                    b = b_storage[index_to_position(b_index, b_strides)]
+                    out[index_to_position(out_index, out_strides)] = fn(a, b)
+
+    return njit(_zip, parallel=True)
+
+
+def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
+    """Return a parallel kernel folding ``a`` along ``reduce_dim`` into out.
+
+    Each output cell is folded starting from the value already stored there.
+    """
+    fn = as_cpu_function(fn)
+
+    def _reduce(
+        out: Storage,
+        out_shape: Shape,
+        out_strides: Strides,
+        a_storage: Storage,
+        a_shape: Shape,
+        a_strides: Strides,
+        reduce_dim: int,
+    ) -> None:
+        size = len(out)
+        length = a_shape[reduce_dim]
+        step = a_strides[reduce_dim]
+        # Each cell folds ``length`` values: give a task fewer cells when
+        # folds are long, so long reductions still spread over the threads.
+        cells_per_task = max(1, CELLS_PER_TASK // max(1, length))
+        tasks = (size + cells_per_task - 1) // cells_per_task
+        for task in prange(tasks):
+            index = np.empty(MAX_DIMS, np.int32)
+            for ordinal in range(
+                task * cells_per_task, min(size, (task + 1) * cells_per_task)
+            ):
+                to_index(ordinal, out_shape, index)
+                out_pos = index_to_position(index, out_strides)
+                # ``index`` is 0 along ``reduce_dim``: it names the first value
+                # of the fold in ``a``; the rest follow ``step`` apart.
+                a_pos = index_to_position(index, a_strides)
+                acc = out[out_pos]
+                for j in range(length):
+                    acc = fn(acc, a_storage[a_pos + j * step])
+                out[out_pos] = acc
+
+    return njit(_reduce, parallel=True)
+
+
+def _tensor_matrix_multiply(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    a_storage: Storage,
+    a_shape: Shape,
+    a_strides: Strides,
+    b_storage: Storage,
+    b_shape: Shape,
+    b_strides: Strides,
+) -> None:
+    """Batched product ``out[.., i, j] = Σ_k a[.., i, k] · b[.., k, j]``, any strides.
+
+    Inputs have at least 3 dims; their leading (batch) dims broadcast to
+    ``out``'s, so a batch dim of size 1 is reused for every batch (stride 0 in
+    effect). One parallel task computes ``ROWS_PER_TASK`` rows of one matrix.
+    """
+    dims = len(out_shape)
+    rows = out_shape[dims - 2]
+    cols = out_shape[dims - 1]
+    inner = a_shape[len(a_shape) - 1]
+    a_row_step = a_strides[len(a_strides) - 2]
+    a_k_step = a_strides[len(a_strides) - 1]
+    b_k_step = b_strides[len(b_strides) - 2]
+    b_col_step = b_strides[len(b_strides) - 1]
+    out_row_step = out_strides[dims - 2]
+    out_col_step = out_strides[dims - 1]
+    matrices = len(out) // (rows * cols) if rows * cols > 0 else 0
+    row_blocks = (rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for task in prange(matrices * row_blocks):
+        batch = task // row_blocks
+        first = (task % row_blocks) * ROWS_PER_TASK
+        last = min(rows, first + ROWS_PER_TASK)
+        # Cell (batch, 0, 0) of out, broadcast onto a and b, locates where this
+        # batch's three matrices start.
+        out_index = np.empty(MAX_DIMS, np.int32)
+        a_index = np.empty(MAX_DIMS, np.int32)
+        b_index = np.empty(MAX_DIMS, np.int32)
+        to_index(batch * rows * cols, out_shape, out_index)
+        broadcast_index(out_index, out_shape, a_shape, a_index)
+        broadcast_index(out_index, out_shape, b_shape, b_index)
+        out_start = index_to_position(out_index, out_strides)
+        a_start = index_to_position(a_index, a_strides)
+        b_start = index_to_position(b_index, b_strides)
+        # Loop order i-k-j: the innermost loop walks a row of b and a row of the
+        # accumulator, both in order; acc is private to the task, so the
+        # compiler may vectorise it.
+        acc = np.zeros((ROWS_PER_TASK, cols))
+        for k in range(inner):
+            b_row = b_start + k * b_k_step
+            for i in range(first, last):
+                a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
+                for j in range(cols):
+                    acc[i - first, j] += a_ik * b_storage[b_row + j * b_col_step]
+        for i in range(first, last):
+            out_row = out_start + i * out_row_step
+            for j in range(cols):
+                out[out_row + j * out_col_step] = acc[i - first, j]
+
+
+tensor_matrix_multiply: MatMulKernel = njit(
+    _tensor_matrix_multiply, parallel=True, fastmath=True
+)
+
+
+# One compiled kernel per operator, shared by every ``TensorBackend(FastOps)``:
+# compiling a parallel kernel takes seconds, building a backend should not.
+_map_kernel = functools.cache(tensor_map)
+_zip_kernel = functools.cache(tensor_zip)
+_reduce_kernel = functools.cache(tensor_reduce)
+_fast_matrix_multiply = wrap_matrix_multiply(tensor_matrix_multiply)
+
+
+class FastOps(TensorOps):
+    """The numba-parallel CPU backend (use it as ``TensorBackend(FastOps)``)."""
+
+    @staticmethod
+    def map(fn: Callable[[float], float]) -> MapProto:
+        """Return a map applying ``fn`` to every cell."""
+        return wrap_map(_map_kernel(fn))
+
+    @staticmethod
+    def cmap(fn: Callable[[float], float]) -> MapProto:
+        """Return a map that writes into a given ``out`` (same as ``map``)."""
+        return wrap_map(_map_kernel(fn))
+
+    @staticmethod
+    def zip(fn: Callable[[float, float], float]) -> ZipFn:
+        """Return a zip applying ``fn`` to pairs of (broadcast) cells."""
+        return wrap_zip(_zip_kernel(fn))
+
+    @staticmethod
+    def reduce(fn: Callable[[float, float], float], start: float = 0.0) -> ReduceFn:
+        """Return a reduction folding ``fn`` from ``start`` along a dim."""
+        return wrap_reduce(_reduce_kernel(fn), start)
+
+    @staticmethod
+    def matrix_multiply(a: Tensor, b: Tensor) -> Tensor:
+        """Return the batched matrix product ``a @ b``."""
+        return _fast_matrix_multiply(a, b)
