@@ -18,23 +18,12 @@ an "output" as wide as the kernel and a "weight" as wide as the input.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
 
-import numba
-from numba import prange
-
+from ._numba_index import njit, prange
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import Shape, Storage, Strides
 from .tensor_functions import Function
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _njit(**options: Any) -> Callable[[_F], _F]:
-    """``numba.njit(**options)``, typed as returning the function it compiles."""
-    return cast(Callable[[_F], _F], numba.njit(**options))
-
 
 # ---------------------------------------------------------------------------
 # Kernels
@@ -83,7 +72,7 @@ def _tensor_conv1d(
         out[b * out_strides[0] + o * out_strides[1] + t * out_strides[2]] = acc
 
 
-tensor_conv1d = _njit(parallel=True)(_tensor_conv1d)
+tensor_conv1d = njit(_tensor_conv1d, parallel=True)
 
 
 def _tensor_conv2d(
@@ -152,7 +141,7 @@ def _tensor_conv2d(
         ] = acc
 
 
-tensor_conv2d = _njit(parallel=True, fastmath=True)(_tensor_conv2d)
+tensor_conv2d = njit(_tensor_conv2d, parallel=True, fastmath=True)
 
 
 # ---------------------------------------------------------------------------

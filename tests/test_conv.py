@@ -22,11 +22,16 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch import Tensor, TensorBackend, TensorData, tensor
 from minitorch.fast_conv import conv1d, conv2d, tensor_conv1d, tensor_conv2d
+from minitorch.fast_ops import FastOps
 
 from .gradcheck import check_each_element, check_random_direction
 from .tensor_strategies import strided_data, tensors
 
+# The pure-Python backend compiles nothing, which keeps the many small
+# hypothesis cases cheap; FAST (compiled once per kernel) runs the course-sized
+# cases and is compared with it.
 BACKEND: TensorBackend = minitorch.SimpleBackend
+FAST = TensorBackend(FastOps)
 
 
 def _torch_conv(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -312,8 +317,10 @@ def test_conv1d_on_permuted_embeddings() -> None:
     np.testing.assert_allclose(out.to_numpy(), expected, rtol=1e-9, atol=1e-9)
 
 
-def test_backend_propagates() -> None:
-    backend = TensorBackend(minitorch.SimpleOps)
+@pytest.mark.parametrize(
+    "backend", [TensorBackend(minitorch.SimpleOps), FAST], ids=["simple", "fast"]
+)
+def test_backend_propagates(backend: TensorBackend) -> None:
     x = minitorch.rand((2, 3, 5, 5), backend=backend, requires_grad=True)
     w = minitorch.rand((4, 3, 2, 2), backend=backend, requires_grad=True)
     out = conv2d(x, w)
