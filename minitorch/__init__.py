@@ -89,6 +89,28 @@ from .fast_ops import FastOps
 # --- end fast backends ---
 
 # --- networks (section owned by the conv/nn work) ---
+# isort: split
+from .fast_conv import (
+    Conv1dFun,
+    Conv2dFun,
+    conv1d,
+    conv2d,
+    tensor_conv1d,
+    tensor_conv2d,
+)
+from .nn import (
+    Max,
+    argmax,
+    avgpool2d,
+    dropout,
+    logsoftmax,
+    max,
+    max_reduce,
+    maxpool2d,
+    softmax,
+    tile,
+)
+
 # --- end networks ---
 
 version = "0.4"
@@ -175,5 +197,21 @@ __all__ = [
     "THREADS_PER_BLOCK",
     # --- end fast backends ---
     # --- networks ---
+    "Conv1dFun",
+    "Conv2dFun",
+    "conv1d",
+    "conv2d",
+    "tensor_conv1d",
+    "tensor_conv2d",
+    "tile",
+    "avgpool2d",
+    "max_reduce",
+    "argmax",
+    "Max",
+    "max",
+    "softmax",
+    "logsoftmax",
+    "maxpool2d",
+    "dropout",
     # --- end networks ---
 ]
