@@ -206,9 +206,11 @@ def _summary(result: FitResult, out: Path) -> None:
     loss = "n/a" if math.isnan(result.final_loss) else f"{result.final_loss:.6f}"
     per_epoch = result.seconds_per_epoch
     timing = "n/a" if math.isnan(per_epoch) else f"{per_epoch:.4f}"
+    n = result.epochs_completed
+    epochs = f"{n} epoch{'' if n == 1 else 's'}"
     print(
         f"{c.dataset} ({c.model}, hidden {c.hidden}, {c.optimizer} lr {c.lr:g}, "
-        f"seed {c.seed}): {result.status} after {result.epochs_completed} epochs, "
+        f"seed {c.seed}): {result.status} after {epochs}, "
         f"final loss {loss}, correct {result.correct}/{result.total}, "
         f"{timing} s/epoch"
     )
