@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from ._numba_index import njit, prange
 from .autodiff import Context
 from .tensor import Tensor
-from .tensor_data import Shape, Storage, Strides
+from .tensor_data import Shape, Storage, Strides, TensorData, prod
 from .tensor_functions import Function
 
 # ---------------------------------------------------------------------------
@@ -189,6 +191,40 @@ _Kernel = Callable[
 ]
 
 
+def _host(t: Tensor) -> tuple[Storage, Shape, Strides]:
+    """``t``'s kernel arguments with the storage on the host (copied off a GPU).
+
+    The kernels run on the CPU; a CUDA backend's tensors are staged through
+    host memory so convolutions work, if slowly, on every backend.
+    """
+    storage, shape, strides = t.tuple()
+    if not isinstance(storage, np.ndarray):
+        storage = storage.copy_to_host()
+    return storage, shape, strides
+
+
+def _convolve(
+    kernel: _Kernel,
+    input: Tensor,
+    weight: Tensor,
+    out_shape: tuple[int, ...],
+    reverse: bool,
+    swap_out_channels: bool = False,
+) -> Tensor:
+    """Run ``kernel`` into a fresh row-major tensor on ``input``'s backend.
+
+    With ``swap_out_channels`` the kernel sees the output with dims 0 and 1
+    swapped (a view), so it can fill a weight gradient laid out ``(o, c, ...)``
+    while computing it as ``(c, o, ...)``.
+    """
+    out = TensorData(np.zeros(int(prod(out_shape))), out_shape)
+    target = out.permute(1, 0, *range(2, out.dims)) if swap_out_channels else out
+    kernel(*target.tuple(), target.size, *_host(input), *_host(weight), reverse)
+    result = Tensor(out, backend=input.backend)
+    result._type_(input.backend)  # back onto the GPU for a CUDA backend
+    return result
+
+
 def _conv_backward(
     kernel: _Kernel, input: Tensor, weight: Tensor, grad_output: Tensor
 ) -> tuple[Tensor, Tensor]:
@@ -201,23 +237,16 @@ def _conv_backward(
       kernel offset: "input" ``input`` as ``(c, b, w)``, "weight" ``g`` as
       ``(o, b, w)``, written into ``grad_weight`` seen as ``(c, o, k)``.
     """
-    grad_input = input.zeros(input.shape)
-    kernel(
-        *grad_input.tuple(),
-        grad_input.size,
-        *grad_output.tuple(),
-        *_swap_channels(weight).tuple(),
-        True,
+    grad_input = _convolve(
+        kernel, grad_output, _swap_channels(weight), input.shape, reverse=True
     )
-    grad_weight = weight.zeros(weight.shape)
-    # Writing through the swapped view leaves ``grad_weight`` itself row-major.
-    grad_weight_view = _swap_channels(grad_weight)
-    kernel(
-        *grad_weight_view.tuple(),
-        grad_weight.size,
-        *_swap_channels(input).tuple(),
-        *_swap_channels(grad_output).tuple(),
-        False,
+    grad_weight = _convolve(
+        kernel,
+        _swap_channels(input),
+        _swap_channels(grad_output),
+        weight.shape,
+        reverse=False,
+        swap_out_channels=True,
     )
     return grad_input, grad_weight
 
@@ -234,9 +263,8 @@ class Conv1dFun(Function):
         """Convolve ``(batch, in_ch, w)`` with ``(out_ch, in_ch, k)``."""
         _check_shapes("conv1d", input, weight, 3)
         ctx.save_for_backward(input, weight)
-        out = input.zeros((input.shape[0], weight.shape[0], input.shape[2]))
-        tensor_conv1d(*out.tuple(), out.size, *input.tuple(), *weight.tuple(), False)
-        return out
+        out_shape = (input.shape[0], weight.shape[0], input.shape[2])
+        return _convolve(tensor_conv1d, input, weight, out_shape, reverse=False)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
@@ -258,9 +286,8 @@ class Conv2dFun(Function):
         _check_shapes("conv2d", input, weight, 4)
         ctx.save_for_backward(input, weight)
         batch, _, height, width = input.shape
-        out = input.zeros((batch, weight.shape[0], height, width))
-        tensor_conv2d(*out.tuple(), out.size, *input.tuple(), *weight.tuple(), False)
-        return out
+        out_shape = (batch, weight.shape[0], height, width)
+        return _convolve(tensor_conv2d, input, weight, out_shape, reverse=False)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
