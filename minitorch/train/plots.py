@@ -68,7 +68,8 @@ def plot_loss(
         if total is not None:
             right.set_ylim(0, total * 1.05)
             right.axhline(total, color="#d95f02", lw=0.8, ls=":", alpha=0.6)
-    ax.legend(handles=handles, loc="center right", frameon=False)
+    # Below the axes: inside, the legend would hide one of the two curves.
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
     ax.set_title(title)
     _save(fig, path)
 
