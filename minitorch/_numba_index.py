@@ -73,6 +73,11 @@ def cuda_kernel(fn: Callable[..., None]) -> CudaKernel:
     return cast(CudaKernel, numba.cuda.jit(fn))  # type: ignore[no-untyped-call]
 
 
+def num_threads() -> int:
+    """The number of threads that parallel CPU kernels run on."""
+    return int(numba.get_num_threads())
+
+
 def cuda_is_available() -> bool:
     """True when numba can launch CUDA kernels (a GPU, or the simulator)."""
     return bool(numba.cuda.is_available())  # type: ignore[no-untyped-call]
