@@ -15,6 +15,7 @@ from bench._common import save_json
 BENCHMARKS = [
     "bench.scalar_vs_micrograd",
     "bench.scalar_chain",
+    "bench.tensor_ops",
 ]
 
 
