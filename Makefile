@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -28,7 +27,7 @@ typecheck: $(STAMP)
 # file when there is no GPU).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
-	NUMBA_ENABLE_CUDASIM=1 $(BIN)/python -m pytest -q tests/test_cuda_ops.py
+	NUMBA_ENABLE_CUDASIM=1 $(BIN)/python -m pytest -q tests/test_cuda_ops.py tests/test_conv_cuda.py
 
 test: lint typecheck pytest
 
