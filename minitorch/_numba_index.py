@@ -56,6 +56,14 @@ def njit(fn: F, **options: Any) -> F:
     return cast(F, numba.njit(**options)(fn))
 
 
+def serial_twin(kernel: F, **options: Any) -> F:
+    """Compile the Python source of a (parallel) CPU kernel again, without threads.
+
+    Without ``parallel=True`` numba reads ``prange`` as ``range``.
+    """
+    return njit(getattr(kernel, "py_func", kernel), **options)
+
+
 def as_cpu_function(fn: F) -> F:
     """Return ``fn`` compiled for use inside CPU kernels (as-is if already compiled)."""
     if isinstance(fn, numba.core.dispatcher.Dispatcher):

@@ -11,10 +11,16 @@ Three habits keep the kernels fast:
 * **Fast path.** When the input and output have the same shape and row-major
   strides, cell ``i`` of one is cell ``i`` of the other: a plain loop over
   the storage, no index maths at all.
-* **No allocation per cell.** The general path needs index buffers; each
-  parallel task allocates them once and reuses them for a run of cells.
+* **No allocation or division per cell.** The general path needs index
+  buffers; each parallel task allocates them once, finds its first cell's
+  index with ``to_index``, then steps from cell to cell like an odometer.
 * **Stride walks.** A reduction finds the start of each fold once, then steps
   along the reduced dim by its stride; matmul does the same along rows.
+
+Small calls skip the threads altogether: waking them costs tens of
+microseconds on an idle machine (milliseconds on a busy one), more than the
+whole job, so below ``PARALLEL_MIN_WORK`` a serial compile of the same kernel
+runs instead.
 
 Everything also runs as plain Python under ``NUMBA_DISABLE_JIT=1`` (then
 ``prange`` is ``range``), which is how to step through a kernel in a debugger.
@@ -24,15 +30,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
-from ._numba_index import as_cpu_function, njit, prange
+from ._numba_index import as_cpu_function, njit, prange, serial_twin
 from ._numba_index import cpu_broadcast_index as broadcast_index
 from ._numba_index import cpu_index_to_position as index_to_position
 from ._numba_index import cpu_to_index as to_index
-from .tensor_data import MAX_DIMS, Shape, Storage, Strides
+from .tensor_data import MAX_DIMS, Index, Shape, Storage, Strides
 from .tensor_ops import (
     MapKernel,
     MapProto,
@@ -64,6 +70,10 @@ __all__ = [
 # splits into a thousand tasks for the threads to share.
 CELLS_PER_TASK = 1024
 
+# Work (cells read or multiply-adds) below which a call runs serially. About
+# what one core does in the time it takes to wake the other threads.
+PARALLEL_MIN_WORK = 32_768
+
 # Output rows computed together by one matmul task: every row of ``b`` loaded
 # from memory is then used for this many rows of ``a`` before it is evicted.
 ROWS_PER_TASK = 8
@@ -93,6 +103,25 @@ def _same_dense_layout(
 same_dense_layout = njit(_same_dense_layout, inline="always")
 
 
+def _next_index(index: Index, shape: Shape) -> None:
+    """Advance ``index`` to the next cell of ``shape`` in row-major order.
+
+    Like an odometer: bump the last dim, and where it rolls over to 0 carry
+    into the dim before. Cheaper than ``to_index`` from scratch, which divides
+    once per dim.
+    """
+    d = len(shape) - 1
+    while d >= 0:
+        index[d] += 1
+        if index[d] < shape[d]:
+            return
+        index[d] = 0
+        d -= 1
+
+
+next_index = njit(_next_index, inline="always")
+
+
 def tensor_map(fn: Callable[[float], float]) -> MapKernel:
     """Return a parallel kernel writing ``fn(in[broadcast(i)])`` into each out cell.
 
@@ -117,13 +146,13 @@ def tensor_map(fn: Callable[[float], float]) -> MapKernel:
             for task in prange(tasks):
                 out_index = np.empty(MAX_DIMS, np.int32)
                 in_index = np.empty(MAX_DIMS, np.int32)
-                for ordinal in range(
-                    task * CELLS_PER_TASK, min(size, (task + 1) * CELLS_PER_TASK)
-                ):
-                    to_index(ordinal, out_shape, out_index)
+                first = task * CELLS_PER_TASK
+                to_index(first, out_shape, out_index)
+                for _ in range(first, min(size, first + CELLS_PER_TASK)):
                     broadcast_index(out_index, out_shape, in_shape, in_index)
                     value = in_storage[index_to_position(in_index, in_strides)]
                     out[index_to_position(out_index, out_strides)] = fn(value)
+                    next_index(out_index, out_shape)
 
     return njit(_map, parallel=True)
 
@@ -158,15 +187,15 @@ def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
                 out_index = np.empty(MAX_DIMS, np.int32)
                 a_index = np.empty(MAX_DIMS, np.int32)
                 b_index = np.empty(MAX_DIMS, np.int32)
-                for ordinal in range(
-                    task * CELLS_PER_TASK, min(size, (task + 1) * CELLS_PER_TASK)
-                ):
-                    to_index(ordinal, out_shape, out_index)
+                first = task * CELLS_PER_TASK
+                to_index(first, out_shape, out_index)
+                for _ in range(first, min(size, first + CELLS_PER_TASK)):
                     broadcast_index(out_index, out_shape, a_shape, a_index)
                     broadcast_index(out_index, out_shape, b_shape, b_index)
                     a = a_storage[index_to_position(a_index, a_strides)]
                     b = b_storage[index_to_position(b_index, b_strides)]
                     out[index_to_position(out_index, out_strides)] = fn(a, b)
+                    next_index(out_index, out_shape)
 
     return njit(_zip, parallel=True)
 
@@ -257,15 +286,22 @@ def _tensor_matrix_multiply(
         a_start = index_to_position(a_index, a_strides)
         b_start = index_to_position(b_index, b_strides)
         # Loop order i-k-j: the innermost loop walks a row of b and a row of the
-        # accumulator, both in order; acc is private to the task, so the
-        # compiler may vectorise it.
+        # accumulator, both in order. acc is private to the task, and when b's
+        # rows are contiguous they are read as plain slices: the compiler can
+        # then use SIMD instructions (several multiply-adds per instruction).
         acc = np.zeros((ROWS_PER_TASK, cols))
         for k in range(inner):
             b_row = b_start + k * b_k_step
             for i in range(first, last):
                 a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
-                for j in range(cols):
-                    acc[i - first, j] += a_ik * b_storage[b_row + j * b_col_step]
+                acc_row = acc[i - first]
+                if b_col_step == 1:
+                    b_values = b_storage[b_row : b_row + cols]
+                    for j in range(cols):
+                        acc_row[j] += a_ik * b_values[j]
+                else:
+                    for j in range(cols):
+                        acc_row[j] += a_ik * b_storage[b_row + j * b_col_step]
         for i in range(first, last):
             out_row = out_start + i * out_row_step
             for j in range(cols):
@@ -277,12 +313,71 @@ tensor_matrix_multiply: MatMulKernel = njit(
 )
 
 
+K = TypeVar("K", bound=Callable[..., None])
+
+
+class SizedKernel(Generic[K]):
+    """A kernel in two compiles: ``parallel`` for big calls, ``serial`` for small.
+
+    ``work(*args)`` measures a call; numba compiles each version on its first
+    use, so a program that only ever makes small calls never pays for the
+    (slower) parallel compile.
+    """
+
+    def __init__(
+        self, parallel: K, work: Callable[..., int], fastmath: bool = False
+    ) -> None:
+        self.parallel = parallel
+        self.serial = serial_twin(parallel, fastmath=fastmath)
+        self.work = work
+
+    def __call__(self, *args: object) -> None:
+        big = self.work(*args) >= PARALLEL_MIN_WORK
+        (self.parallel if big else self.serial)(*args)
+
+
+def _out_cells(out: Storage, *_: object) -> int:
+    return len(out)
+
+
+def _input_cells(
+    out: Storage, out_shape: Shape, out_strides: Strides, a_storage: Storage, *_: object
+) -> int:
+    return len(a_storage)
+
+
+def _multiply_adds(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    a_storage: Storage,
+    a_shape: Shape,
+    *_: object,
+) -> int:
+    return len(out) * int(a_shape[-1])
+
+
 # One compiled kernel per operator, shared by every ``TensorBackend(FastOps)``:
-# compiling a parallel kernel takes seconds, building a backend should not.
-_map_kernel = functools.cache(tensor_map)
-_zip_kernel = functools.cache(tensor_zip)
-_reduce_kernel = functools.cache(tensor_reduce)
-_fast_matrix_multiply = wrap_matrix_multiply(tensor_matrix_multiply)
+# compiling a kernel takes seconds, building a backend should not.
+@functools.cache
+def _map_kernel(fn: Callable[[float], float]) -> SizedKernel[MapKernel]:
+    return SizedKernel(tensor_map(fn), _out_cells)
+
+
+@functools.cache
+def _zip_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ZipKernel]:
+    return SizedKernel(tensor_zip(fn), _out_cells)
+
+
+@functools.cache
+def _reduce_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ReduceKernel]:
+    return SizedKernel(tensor_reduce(fn), _input_cells)
+
+
+_matrix_multiply_kernel = SizedKernel(
+    tensor_matrix_multiply, _multiply_adds, fastmath=True
+)
+_fast_matrix_multiply = wrap_matrix_multiply(_matrix_multiply_kernel)
 
 
 class FastOps(TensorOps):
