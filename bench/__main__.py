@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.scalar_vs_micrograd",
     "bench.scalar_chain",
     "bench.tensor_ops",
+    "bench.tensor_vs_scalar",
 ]
 
 

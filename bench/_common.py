@@ -9,7 +9,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def time_once(fn: Callable[[], object]) -> float:
 
 
 def alternate(
-    contenders: dict[str, Callable[[], object]], rounds: int, warmup: int = 1
+    contenders: Mapping[str, Callable[[], object]], rounds: int, warmup: int = 1
 ) -> dict[str, list[float]]:
     """Time each contender ``rounds`` times, taking turns, after ``warmup`` calls.
 
