@@ -271,3 +271,29 @@ def test_tensor_family_divergence_is_caught() -> None:
     result = fit(TrainConfig(**{**config.to_dict(), "epochs": 30}))
     assert result.status == "diverged"
     assert all(np.isfinite(v).all() for v in result.model.state_dict().values())
+
+
+# The lecture's bars (50 points, 1000 epochs, plain SGD at lr 0.5, seed 0), measured
+# when this was written: 50, 50, 50, 49, 48 and 36 correct. Spiral needs a wider
+# network (29/50 at hidden 10, 32/50 at 20) and is marginal even at 30: its count
+# swings between 32 and 38 over the last epochs.
+SPIRAL_HIDDEN = 30
+ACCURACY_BARS = [
+    ("Simple", 10, 50),
+    ("Diag", 10, 50),
+    ("Split", 10, 47),
+    ("Xor", 10, 47),
+    ("Circle", 10, 47),
+    ("Spiral", SPIRAL_HIDDEN, 35),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("dataset", "hidden", "bar"), ACCURACY_BARS)
+def test_lecture_accuracy_bars(dataset: str, hidden: int, bar: int) -> None:
+    config = TrainConfig(
+        dataset=dataset, pts=50, hidden=hidden, lr=0.5, epochs=1000, seed=0
+    )
+    result = fit(config)
+    assert result.status == "completed"
+    assert result.correct >= bar, (result.correct, result.final_loss)
