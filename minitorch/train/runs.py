@@ -107,11 +107,16 @@ def save_run(
         log_scale=log_scale,
     )
     family = result.family
+    data = result.data
+    # Count with the saved weights (the plotted ones), not the last epoch's
+    # pre-step weights that ``result.correct`` follows, so title and rings agree.
+    probs = family.predict(result.model, data.X)
+    right = sum((p > 0.5) == (y == 1) for p, y in zip(probs, data.y, strict=True))
     plot_boundary(
         paths["boundary"],
         lambda points: family.predict(result.model, points),
-        result.data,
-        title=f"{title} · {result.correct}/{result.total} correct",
+        data,
+        title=f"{title} · {right}/{result.total} correct",
     )
     return paths
 
