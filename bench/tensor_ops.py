@@ -8,6 +8,11 @@ round; every one is called once before timing, so numba's compile time is not
 counted. SimpleOps only runs on the small sizes (it is pure Python).
 
 Run: ``python -m bench.tensor_ops [--rounds 7] [--quick] [--json PATH]``.
+
+On a busy machine (more runnable processes than cores) set
+``OMP_WAIT_POLICY=passive``: numba's and torch's OpenMP threads otherwise spin
+while waiting, and a spinning thread that shares a core with another process
+turns every parallel call into a wait of a scheduler tick (~8 ms seen here).
 """
 
 from __future__ import annotations

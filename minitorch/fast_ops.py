@@ -176,9 +176,9 @@ def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
         b_strides: Strides,
     ) -> None:
         size = len(out)
-        if same_dense_layout(
-            out_shape, out_strides, a_shape, a_strides
-        ) and same_dense_layout(out_shape, out_strides, b_shape, b_strides):
+        a_dense = same_dense_layout(out_shape, out_strides, a_shape, a_strides)
+        b_dense = same_dense_layout(out_shape, out_strides, b_shape, b_strides)
+        if a_dense and b_dense:
             for i in prange(size):
                 out[i] = fn(a_storage[i], b_storage[i])
         else:
