@@ -12,6 +12,7 @@ import pytest
 from minitorch import cli
 from minitorch.checkpoint import load_arrays
 from minitorch.train import command, load_run
+from minitorch.train.config import ConfigError, TrainConfig
 from minitorch.train.fit import EpochLog, FitResult, fit
 
 OUTPUTS = ["metrics.json", "model.npz", "snapshots.npz", "loss.png", "boundary.png"]
@@ -218,3 +219,26 @@ def test_train_tensor_with_batches_and_load_run(tmp_path: Path) -> None:
 def test_scalar_has_no_batch_size_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["train", "scalar", "--batch-size", "3"]) == 2
     assert "unrecognized arguments: --batch-size" in _one_error_line(capsys)
+
+
+def test_tensor_backend_option(tmp_path: Path) -> None:
+    """The fast backend trains the same network to the same losses as simple."""
+    losses = {}
+    for backend in ("simple", "fast"):
+        out = tmp_path / backend
+        argv = ["train", "tensor", "--backend", backend, "--dataset", "Diag"]
+        argv += ["--pts", "8", "--hidden", "3", "--epochs", "3", "--out", str(out)]
+        assert cli.main([*argv, "--quiet"]) == 0
+        metrics = json.loads((out / "metrics.json").read_text())
+        assert metrics["config"]["backend"] == backend
+        losses[backend] = metrics["loss_history"]
+    assert losses["fast"] == pytest.approx(losses["simple"], rel=1e-9)
+
+
+def test_unknown_backend_and_scalar_backend_are_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["train", "tensor", "--backend", "tpu"]) == 2
+    assert "invalid choice: 'tpu'" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="no tensor backend"):
+        fit(TrainConfig(backend="fast", epochs=1, pts=4, hidden=2))

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from ..datasets import datasets
 from .base import ModelFamily
-from .config import MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
+from .config import BACKENDS, MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
 from .families import FAMILIES
 from .fit import EpochLog, FitResult, fit
 from .progress import ProgressBar
@@ -80,6 +80,12 @@ def _add_options(parser: argparse.ArgumentParser, family: ModelFamily) -> None:
             type=int,
             default=None,
             help="points per step (default: all)",
+        )
+        add(
+            "--backend",
+            choices=BACKENDS,
+            default=d.backend,
+            help="simple (pure Python), fast (numba) or cuda (default: %(default)s)",
         )
     add("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
     add(
@@ -160,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         optimizer=args.optimizer,
         batch_size=getattr(args, "batch_size", None),
+        backend=getattr(args, "backend", TrainConfig.backend),
     )
     try:
         config = config.validated()

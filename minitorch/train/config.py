@@ -17,6 +17,8 @@ from ..module import Parameter
 from ..optim import SGD, Adam, Optimizer
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+# Tensor backends by name (``--backend``); the scalar family has no backend.
+BACKENDS = ("simple", "fast", "cuda")
 # Heavy-ball coefficient of ``--optimizer momentum``: the textbook default.
 MOMENTUM = 0.9
 
@@ -29,8 +31,8 @@ class ConfigError(ValueError):
 class TrainConfig:
     """Everything that defines one training run.
 
-    ``batch_size`` is for batched (tensor) families; the scalar family trains on one
-    point at a time and requires it to be ``None``.
+    ``batch_size`` and ``backend`` are for batched (tensor) families; the scalar
+    family trains on one point at a time and requires their defaults.
     """
 
     model: str = "scalar"
@@ -42,6 +44,7 @@ class TrainConfig:
     seed: int = 0
     optimizer: str = "sgd"
     batch_size: int | None = None
+    backend: str = "simple"
 
     def validated(self) -> TrainConfig:
         """Return this config with the dataset name canonicalised, or raise.
@@ -76,6 +79,10 @@ class TrainConfig:
             raise ConfigError(
                 f"unknown optimizer {self.optimizer!r}; choose one of "
                 f"{', '.join(OPTIMIZERS)}"
+            )
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}"
             )
         dataset = by_lower[self.dataset.lower()]
         if dataset == "Spiral" and self.pts < 2:

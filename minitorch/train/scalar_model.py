@@ -68,6 +68,8 @@ class ScalarFamily:
             raise ConfigError(
                 "the scalar model trains per point; it takes no batch size"
             )
+        if config.backend != "simple":
+            raise ConfigError("the scalar model has no tensor backend to choose")
         return Network(config.hidden, config.weight_rng())
 
     def train_epoch(

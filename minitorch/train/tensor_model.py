@@ -11,17 +11,38 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
 from ..autodiff import no_grad
+from ..cuda_ops import CudaOps
 from ..datasets import Graph, Point
+from ..fast_ops import FastOps
 from ..module import Module
 from ..optim import Optimizer
 from ..tensor import Tensor
 from ..tensor_functions import tensor
 from ..tensor_layers import Network
+from ..tensor_ops import SimpleBackend, TensorBackend
 from .base import EpochResult
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
+
+
+def make_backend(name: str) -> TensorBackend:
+    """The tensor backend called ``name`` (``simple``, ``fast`` or ``cuda``)."""
+    if name == "fast":
+        return TensorBackend(FastOps)
+    if name == "cuda":
+        if not numba.cuda.is_available():  # type: ignore[no-untyped-call]
+            raise ConfigError("backend 'cuda' needs a CUDA GPU, and none was found")
+        return TensorBackend(CudaOps)
+    return SimpleBackend
+
+
+def _backend_of(model: Module) -> TensorBackend:
+    """The backend the model's parameters live on (inputs must go there too)."""
+    backend: TensorBackend = model.parameters()[0].value.backend
+    return backend
 
 
 def _batch_step(
@@ -29,9 +50,10 @@ def _batch_step(
 ) -> EpochResult:
     """One step on one batch; a zero or NaN probability skips it (see scalar)."""
     n = len(points)
+    backend = _backend_of(model)
     optimizer.zero_grad()
-    y = tensor([float(label) for label in labels])
-    out: Tensor = model(tensor(list(points))).view(n)
+    y = tensor([float(label) for label in labels], backend=backend)
+    out: Tensor = model(tensor(list(points), backend=backend)).view(n)
     correct = int(((out.detach() > 0.5) == y).sum().item())
     # p(label) = out for label 1, 1 - out for label 0.
     prob = out * y + (out - 1.0) * (y - 1.0)
@@ -70,7 +92,7 @@ def train_epoch(
 def predict(model: Module, points: Sequence[Point]) -> list[float]:
     """The model's probability of class 1 at each point, as one batch."""
     with no_grad():
-        out: Tensor = model(tensor(list(points)))
+        out: Tensor = model(tensor(list(points), backend=_backend_of(model)))
     return [float(v) for v in out.to_numpy().reshape(-1)]
 
 
@@ -83,7 +105,7 @@ class TensorFamily:
 
     def build(self, config: TrainConfig) -> Module:
         """A tensor ``Network(config.hidden)`` with weights from the config's seed."""
-        return Network(config.hidden, config.weight_rng())
+        return Network(config.hidden, config.weight_rng(), make_backend(config.backend))
 
     def train_epoch(
         self, model: Module, data: Graph, optimizer: Optimizer, config: TrainConfig
