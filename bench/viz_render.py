@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
+
 from minitorch import Scalar
 from minitorch.scalar_layers import Network
 from minitorch.viz.dot import render_dot
@@ -73,6 +75,9 @@ def main() -> None:
             ("DOT", seconds(lambda: render_dot(graph, frame), args.rounds)),
         ]
         png_kb = png.stat().st_size / 1024
+        # Big graphs are drawn at a lower resolution (png.MAX_PIXELS): show which.
+        with Image.open(png) as image:
+            png_w, png_h = image.size
     n_ops = sum(n.kind == "op" for n in graph.nodes)
     print(
         f"graph: {len(graph.nodes)} nodes ({n_ops} functions), {len(graph.edges)} "
@@ -85,7 +90,10 @@ def main() -> None:
     svg_total = rows[0][1] + rows[1][1] + rows[2][1]
     png_total = rows[0][1] + rows[1][1] + rows[3][1]
     print(f"| graph → SVG, total | {svg_total:.3f} |")
-    print(f"| graph → PNG, total ({png_kb:.0f} KB) | {png_total:.3f} |")
+    print(
+        f"| graph → PNG, total ({png_w} x {png_h} px, {png_kb:.0f} KB) "
+        f"| {png_total:.3f} |"
+    )
 
 
 if __name__ == "__main__":
