@@ -11,7 +11,7 @@ import pytest
 
 from minitorch import cli
 from minitorch.checkpoint import load_arrays
-from minitorch.train import command, load_run
+from minitorch.train import command, get_family, load_run
 from minitorch.train.config import ConfigError, TrainConfig
 from minitorch.train.fit import EpochLog, FitResult, fit
 
@@ -64,6 +64,14 @@ def test_train_writes_every_output(
     assert "/8" in lines[1]
     assert "final loss" in captured.out and str(out) in captured.out
     assert captured.err == ""  # not a TTY: no progress bar
+    # Summary, metrics and the boundary title count with the weights that were saved.
+    model, data, config = load_run(out)
+    family = get_family(config.model)
+    probs = family.predict(model, data.X)
+    kept = sum((p > 0.5) == (y == 1) for p, y in zip(probs, data.y, strict=True))
+    assert metrics["correct"] == kept
+    assert metrics["correct_last_epoch"] == metrics["correct_history"][-1]
+    assert f"correct {kept}/8" in captured.out
 
 
 def test_quiet_prints_only_the_summary(

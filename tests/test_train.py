@@ -296,4 +296,4 @@ def test_lecture_accuracy_bars(dataset: str, hidden: int, bar: int) -> None:
     )
     result = fit(config)
     assert result.status == "completed"
-    assert result.correct >= bar, (result.correct, result.final_loss)
+    assert result.final_correct >= bar, (result.final_correct, result.final_loss)

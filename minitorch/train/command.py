@@ -218,7 +218,7 @@ def _summary(result: FitResult, out: Path) -> None:
     print(
         f"{c.dataset} ({c.model}, hidden {c.hidden}, {c.optimizer} lr {c.lr:g}, "
         f"seed {c.seed}): {result.status} after {epochs}, "
-        f"final loss {loss}, correct {result.correct}/{result.total}, "
+        f"final loss {loss}, correct {result.final_correct}/{result.total}, "
         f"{timing} s/epoch"
     )
     print(f"wrote {out}/: metrics.json model.npz snapshots.npz loss.png boundary.png")

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -73,8 +74,20 @@ class FitResult:
 
     @property
     def correct(self) -> int:
-        """Correctly classified points in the last finite epoch."""
+        """Correct points counted during the last finite epoch (the lecture's log).
+
+        That count uses the weights before the epoch's step; ``final_correct``
+        uses the weights the run keeps.
+        """
         return self.correct_history[-1] if self.correct_history else 0
+
+    @cached_property
+    def final_correct(self) -> int:
+        """Correctly classified points under the kept (saved, plotted) weights."""
+        probs = self.family.predict(self.model, self.data.X)
+        return sum(
+            (p > 0.5) == (y == 1) for p, y in zip(probs, self.data.y, strict=True)
+        )
 
     @property
     def total(self) -> int:

@@ -54,8 +54,9 @@ def metrics_dict(result: FitResult) -> dict[str, Any]:
         "dataset": config.dataset,
         "epochs": result.epochs_completed,
         "final_loss": _finite_or_none(result.final_loss),
-        "correct": result.correct,
+        "correct": result.final_correct,
         "total": result.total,
+        "correct_last_epoch": result.correct,
         "seconds_per_epoch": _finite_or_none(result.seconds_per_epoch),
         "diverged_epoch": result.diverged_epoch,
         "config": config.to_dict(),
@@ -108,15 +109,11 @@ def save_run(
     )
     family = result.family
     data = result.data
-    # Count with the saved weights (the plotted ones), not the last epoch's
-    # pre-step weights that ``result.correct`` follows, so title and rings agree.
-    probs = family.predict(result.model, data.X)
-    right = sum((p > 0.5) == (y == 1) for p, y in zip(probs, data.y, strict=True))
     plot_boundary(
         paths["boundary"],
         lambda points: family.predict(result.model, points),
         data,
-        title=f"{title} · {right}/{result.total} correct",
+        title=f"{title} · {result.final_correct}/{result.total} correct",
     )
     return paths
 
