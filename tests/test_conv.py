@@ -24,8 +24,8 @@ from minitorch import Tensor, TensorBackend, TensorData, tensor
 from minitorch.fast_conv import conv1d, conv2d, tensor_conv1d, tensor_conv2d
 from minitorch.fast_ops import FastOps
 
+from ._tensor_strategies import strided_data, tensors
 from .gradcheck import check_each_element, check_random_direction
-from .tensor_strategies import strided_data, tensors
 
 # The pure-Python backend compiles nothing, which keeps the many small
 # hypothesis cases cheap; FAST (compiled once per kernel) runs the course-sized

@@ -20,7 +20,7 @@ from minitorch import Tensor, TensorBackend, cuda_ops, operators
 from minitorch._numba_index import cuda_is_available
 from minitorch.cuda_ops import CudaOps
 
-from .tensor_strategies import (
+from ._tensor_strategies import (
     broadcast_tensors,
     shaped_tensors,
     strided_data,

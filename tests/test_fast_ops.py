@@ -26,8 +26,7 @@ from minitorch import MathTestVariable, Tensor, TensorBackend, fast_ops, operato
 from minitorch.fast_ops import FastOps
 from minitorch.tensor_ops import wrap_matrix_multiply
 
-from .gradcheck import check_random_direction
-from .tensor_strategies import (
+from ._tensor_strategies import (
     away_from_kinks,
     broadcast_tensors,
     matmul_tensors,
@@ -35,6 +34,7 @@ from .tensor_strategies import (
     strided_data,
     tensors,
 )
+from .gradcheck import check_random_direction
 
 FAST = TensorBackend(FastOps)
 SIMPLE = minitorch.SimpleBackend

@@ -16,8 +16,8 @@ import minitorch
 from minitorch import Tensor, TensorBackend, nn, tensor
 from minitorch.fast_ops import FastOps
 
+from ._tensor_strategies import assert_tensor_close, strided_data, tensors
 from .gradcheck import check_each_element, check_random_direction
-from .tensor_strategies import assert_tensor_close, strided_data, tensors
 
 # The pure-Python backend compiles nothing, which keeps the many small
 # hypothesis cases cheap; FAST (compiled once per kernel) runs the course-sized

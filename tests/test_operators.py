@@ -31,7 +31,7 @@ from minitorch.operators import (
 )
 from minitorch.operators import map as op_map
 
-from .strategies import assert_close, small_floats
+from ._scalar_strategies import assert_close, small_floats
 
 
 @pytest.mark.task0_1

@@ -15,7 +15,7 @@ from minitorch import (
     operators,
 )
 
-from .strategies import assert_close, scalars, small_floats
+from ._scalar_strategies import assert_close, scalars, small_floats
 
 Case = tuple[str, Callable[..., Any], Callable[..., Any]]
 

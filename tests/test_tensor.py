@@ -16,7 +16,7 @@ from minitorch import (
     tensor,
 )
 
-from .tensor_strategies import (
+from ._tensor_strategies import (
     assert_tensor_close,
     broadcast_tensors,
     matmul_tensors,

@@ -17,7 +17,7 @@ from minitorch import (
     to_index,
 )
 
-from .tensor_strategies import (
+from ._tensor_strategies import (
     any_floats,
     broadcast_shapes,
     indices,

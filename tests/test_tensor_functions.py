@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch import Context, Function, MathTestVariable, Tensor, grad_check, tensor
 
-from .gradcheck import check_each_element, check_random_direction
-from .tensor_strategies import (
+from ._tensor_strategies import (
     assert_tensor_close,
     away_from_kinks,
     broadcast_tensors,
@@ -21,6 +20,7 @@ from .tensor_strategies import (
     small_floats,
     tensors,
 )
+from .gradcheck import check_each_element, check_random_direction
 
 Case = tuple[str, Callable[..., Any], Callable[..., Any]]
 one_arg, two_arg, red_arg = MathTestVariable._comp_testing()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch import Tensor
 
-from .tensor_strategies import broadcast_tensors, matmul_tensors, shaped_tensors
+from ._tensor_strategies import broadcast_tensors, matmul_tensors, shaped_tensors
 
 torch = pytest.importorskip("torch")
 

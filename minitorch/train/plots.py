@@ -62,7 +62,12 @@ def plot_loss(
     if correct_history:
         right = ax.twinx()
         handles += right.plot(
-            epochs, correct_history, color="#d95f02", lw=1.2, alpha=0.8, label="correct"
+            epochs,
+            correct_history,
+            color="#d95f02",
+            lw=1.25,
+            alpha=0.8,
+            label="correct",
         )
         right.set_ylabel("correctly classified points")
         if total is not None:
@@ -104,7 +109,7 @@ def plot_boundary(
     filled = ax.contourf(
         gx, gy, probs, levels=np.linspace(0.0, 1.0, 11), cmap=REGION_CMAP
     )
-    ax.contour(gx, gy, probs, levels=[0.5], colors="#333333", linewidths=1.2)
+    ax.contour(gx, gy, probs, levels=[0.5], colors="#333333", linewidths=1.25)
     fig.colorbar(filled, ax=ax, label="P(label 1)", ticks=[0, 0.25, 0.5, 0.75, 1])
 
     labels = np.asarray(data.y)

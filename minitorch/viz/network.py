@@ -77,7 +77,7 @@ def first_layer_figure(model: Module, data: Graph) -> Figure:
             xs, ys = t, -(w1 * t + b) / w2
         else:
             xs, ys = -(w2 * t + b) / w1, t
-        (line,) = ax.plot(xs, ys, lw=1.2, alpha=0.85)
+        (line,) = ax.plot(xs, ys, lw=1.25, alpha=0.85)
         # A short arrow from the line's point nearest the centre towards w: the side
         # where the unit is positive, the side ReLU lets through.
         norm = math.hypot(w1, w2)
@@ -87,7 +87,7 @@ def first_layer_figure(model: Module, data: Graph) -> Figure:
             "",
             xy=(px + 0.07 * w1 / norm, py + 0.07 * w2 / norm),
             xytext=(px, py),
-            arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.2},
+            arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.25},
             annotation_clip=True,
         )
         ax.text(px, py, f" {j}", color=line.get_color(), fontsize=8, clip_on=True)
