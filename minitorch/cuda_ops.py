@@ -45,16 +45,11 @@ from .tensor_data import (
 )
 from .tensor_ops import (
     MapKernel,
-    MapProto,
     ReduceFn,
     ReduceKernel,
     TensorOps,
-    ZipFn,
     ZipKernel,
-    wrap_map,
-    wrap_matrix_multiply,
     wrap_reduce,
-    wrap_zip,
 )
 
 if TYPE_CHECKING:
@@ -440,38 +435,23 @@ def _matrix_multiply_launcher(
     )
 
 
-_cuda_matrix_multiply = wrap_matrix_multiply(_matrix_multiply_launcher)
-
-
 class CudaOps(TensorOps):
     """The numba CUDA backend (use it as ``TensorBackend(CudaOps)``)."""
 
     cuda = True
+    map_kernel = _map_launcher
+    zip_kernel = _zip_launcher
+    matrix_multiply_kernel = _matrix_multiply_launcher
 
-    @staticmethod
-    def map(fn: Callable[[float], float]) -> MapProto:
-        """Return a map applying ``fn`` to every cell on the GPU."""
-        return wrap_map(_map_launcher(fn))
+    @classmethod
+    def reduce(
+        cls, fn: Callable[[float, float], float], start: float = 0.0
+    ) -> ReduceFn:
+        """Return a reduction folding ``fn`` from ``start`` along a dim on the GPU.
 
-    @staticmethod
-    def cmap(fn: Callable[[float], float]) -> MapProto:
-        """Return a map that writes into a given ``out`` (same as ``map``)."""
-        return wrap_map(_map_launcher(fn))
-
-    @staticmethod
-    def zip(fn: Callable[[float, float], float]) -> ZipFn:
-        """Return a zip applying ``fn`` to pairs of (broadcast) cells on the GPU."""
-        return wrap_zip(_zip_launcher(fn))
-
-    @staticmethod
-    def reduce(fn: Callable[[float, float], float], start: float = 0.0) -> ReduceFn:
-        """Return a reduction folding ``fn`` from ``start`` along a dim on the GPU."""
+        The launcher needs ``start`` too: it fills the block's idle lanes.
+        """
         return wrap_reduce(_reduce_launcher(fn, start), start)
-
-    @staticmethod
-    def matrix_multiply(a: Tensor, b: Tensor) -> Tensor:
-        """Return the batched matrix product ``a @ b`` computed on the GPU."""
-        return _cuda_matrix_multiply(a, b)
 
 
 # ---------------------------------------------------------------------------

@@ -41,21 +41,14 @@ from ._numba_index import cpu_to_index as to_index
 from .tensor_data import MAX_DIMS, Index, Shape, Storage, Strides
 from .tensor_ops import (
     MapKernel,
-    MapProto,
     MatMulKernel,
-    ReduceFn,
     ReduceKernel,
     TensorOps,
-    ZipFn,
     ZipKernel,
-    wrap_map,
-    wrap_matrix_multiply,
-    wrap_reduce,
-    wrap_zip,
 )
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    pass
 
 __all__ = [
     "FastOps",
@@ -377,33 +370,12 @@ def _reduce_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ReduceKer
 _matrix_multiply_kernel = SizedKernel(
     tensor_matrix_multiply, _multiply_adds, fastmath=True
 )
-_fast_matrix_multiply = wrap_matrix_multiply(_matrix_multiply_kernel)
 
 
 class FastOps(TensorOps):
     """The numba-parallel CPU backend (use it as ``TensorBackend(FastOps)``)."""
 
-    @staticmethod
-    def map(fn: Callable[[float], float]) -> MapProto:
-        """Return a map applying ``fn`` to every cell."""
-        return wrap_map(_map_kernel(fn))
-
-    @staticmethod
-    def cmap(fn: Callable[[float], float]) -> MapProto:
-        """Return a map that writes into a given ``out`` (same as ``map``)."""
-        return wrap_map(_map_kernel(fn))
-
-    @staticmethod
-    def zip(fn: Callable[[float, float], float]) -> ZipFn:
-        """Return a zip applying ``fn`` to pairs of (broadcast) cells."""
-        return wrap_zip(_zip_kernel(fn))
-
-    @staticmethod
-    def reduce(fn: Callable[[float, float], float], start: float = 0.0) -> ReduceFn:
-        """Return a reduction folding ``fn`` from ``start`` along a dim."""
-        return wrap_reduce(_reduce_kernel(fn), start)
-
-    @staticmethod
-    def matrix_multiply(a: Tensor, b: Tensor) -> Tensor:
-        """Return the batched matrix product ``a @ b``."""
-        return _fast_matrix_multiply(a, b)
+    map_kernel = _map_kernel
+    zip_kernel = _zip_kernel
+    reduce_kernel = _reduce_kernel
+    matrix_multiply_kernel = _matrix_multiply_kernel

@@ -19,7 +19,7 @@ plus a ``cuda`` flag. Each primitive is split in two:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
 
 from . import operators
 from .tensor_data import (
@@ -170,36 +170,44 @@ def _at_least_3d(t: Tensor) -> Tensor:
 class TensorOps:
     """Interface of a backend: four primitives and a ``cuda`` flag.
 
-    Implementations usually build each primitive with the ``wrap_*`` helpers
-    above from a kernel of their own.
+    A backend only declares its kernels: ``map_kernel``, ``zip_kernel`` and
+    ``reduce_kernel`` turn an operator into a kernel, ``matrix_multiply_kernel``
+    is one. The primitives below wrap them with the shared host-side helpers, so
+    backends differ only in how their kernels compile and launch.
     """
 
     cuda: bool = False
+    map_kernel: ClassVar[Callable[[Callable[[float], float]], MapKernel]]
+    zip_kernel: ClassVar[Callable[[Callable[[float, float], float]], ZipKernel]]
+    reduce_kernel: ClassVar[Callable[[Callable[[float, float], float]], ReduceKernel]]
+    matrix_multiply_kernel: ClassVar[MatMulKernel]
 
-    @staticmethod
-    def map(fn: Callable[[float], float]) -> MapProto:
+    @classmethod
+    def map(cls, fn: Callable[[float], float]) -> MapProto:
         """Return a map applying ``fn`` to every cell."""
-        raise NotImplementedError
+        return wrap_map(cls.map_kernel(fn))
 
-    @staticmethod
-    def cmap(fn: Callable[[float], float]) -> MapProto:
+    @classmethod
+    def cmap(cls, fn: Callable[[float], float]) -> MapProto:
         """Return a map that always writes into a given ``out`` (same as ``map``)."""
-        raise NotImplementedError
+        return wrap_map(cls.map_kernel(fn))
 
-    @staticmethod
-    def zip(fn: Callable[[float, float], float]) -> ZipFn:
+    @classmethod
+    def zip(cls, fn: Callable[[float, float], float]) -> ZipFn:
         """Return a zip applying ``fn`` to pairs of (broadcast) cells."""
-        raise NotImplementedError
+        return wrap_zip(cls.zip_kernel(fn))
 
-    @staticmethod
-    def reduce(fn: Callable[[float, float], float], start: float = 0.0) -> ReduceFn:
+    @classmethod
+    def reduce(
+        cls, fn: Callable[[float, float], float], start: float = 0.0
+    ) -> ReduceFn:
         """Return a reduction folding ``fn`` from ``start`` along a dim."""
-        raise NotImplementedError
+        return wrap_reduce(cls.reduce_kernel(fn), start)
 
-    @staticmethod
-    def matrix_multiply(a: Tensor, b: Tensor) -> Tensor:
+    @classmethod
+    def matrix_multiply(cls, a: Tensor, b: Tensor) -> Tensor:
         """Return the batched matrix product ``a @ b``."""
-        raise NotImplementedError
+        return wrap_matrix_multiply(cls.matrix_multiply_kernel)(a, b)
 
 
 class TensorBackend:
@@ -384,32 +392,10 @@ def tensor_matrix_multiply(
 class SimpleOps(TensorOps):
     """The readable pure-Python backend; the oracle the fast backends are tested on."""
 
-    @staticmethod
-    def map(fn: Callable[[float], float]) -> MapProto:
-        """Return a map applying ``fn`` to every cell."""
-        return wrap_map(tensor_map(fn))
+    map_kernel = tensor_map
+    zip_kernel = tensor_zip
+    reduce_kernel = tensor_reduce
+    matrix_multiply_kernel = tensor_matrix_multiply
 
-    @staticmethod
-    def cmap(fn: Callable[[float], float]) -> MapProto:
-        """Return a map that writes into a given ``out`` (same as ``map``)."""
-        return wrap_map(tensor_map(fn))
-
-    @staticmethod
-    def zip(fn: Callable[[float, float], float]) -> ZipFn:
-        """Return a zip applying ``fn`` to pairs of (broadcast) cells."""
-        return wrap_zip(tensor_zip(fn))
-
-    @staticmethod
-    def reduce(fn: Callable[[float, float], float], start: float = 0.0) -> ReduceFn:
-        """Return a reduction folding ``fn`` from ``start`` along a dim."""
-        return wrap_reduce(tensor_reduce(fn), start)
-
-    @staticmethod
-    def matrix_multiply(a: Tensor, b: Tensor) -> Tensor:
-        """Return the batched matrix product ``a @ b``."""
-        return _simple_matrix_multiply(a, b)
-
-
-_simple_matrix_multiply = wrap_matrix_multiply(tensor_matrix_multiply)
 
 SimpleBackend = TensorBackend(SimpleOps)
