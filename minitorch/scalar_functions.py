@@ -7,7 +7,7 @@ Each class is a namespace: ``forward(ctx, *floats)`` computes the value and save
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from . import operators
 from .autodiff import Context, _GradMode
@@ -52,11 +52,11 @@ class ScalarFunction:
         # Speed: this runs once per graph node, so the usual cases are made cheap.
         # When every input is already a Scalar the argument tuple itself becomes
         # the history's inputs: no list is built.
+        inputs: tuple[Scalar, ...] = vals  # type: ignore[assignment]
         for v in vals:
             if not isinstance(v, Scalar):
-                vals = tuple(_as_scalar(x) for x in vals)
+                inputs = tuple(_as_scalar(x) for x in vals)
                 break
-        inputs = cast("tuple[Scalar, ...]", vals)  # every one a Scalar by now
         ctx = Context(not _GradMode.enabled)
         # Unary and binary calls (every built-in function) pass the values
         # directly: a star-call over a generated sequence costs several times more.

@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import minitorch
 from minitorch import (
@@ -14,6 +15,8 @@ from minitorch import (
     derivative_check,
     operators,
 )
+from minitorch.scalar import _creation_order
+from minitorch.scalar_functions import Neg as ScalarNeg
 
 from ._scalar_strategies import assert_close, scalars, small_floats
 
@@ -219,6 +222,51 @@ def test_reused_non_leaf_counts_every_path() -> None:
     (z * z + z).backward()
     assert x.derivative == pytest.approx((2 * 1.0 + 1) * 2.0)
     assert y.derivative == pytest.approx((2 * 1.0 + 1) * 0.5)
+
+
+def _random_graph(steps: list[tuple[int, int, str]]) -> Scalar:
+    """A graph that reuses earlier nodes at random; ``steps`` pick inputs and ops."""
+    nodes: list[Scalar] = [Scalar(0.5), Scalar(-1.5), Scalar(2.0)]
+    for i, j, op in steps:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(a * b if op == "*" else a + b if op == "+" else (a - 1.0).relu())
+    return nodes[-1]
+
+
+graph_steps = st.lists(
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.sampled_from("+*r")),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(graph_steps)
+def test_creation_order_is_a_topological_order(
+    steps: list[tuple[int, int, str]],
+) -> None:
+    """Newest first puts every node before its inputs, and finds the same nodes."""
+    root = _random_graph(steps)
+    order = _creation_order(root)
+    assert order is not None
+    generic = minitorch.topological_sort(root)
+    assert sorted(v.unique_id for v in order) == sorted(v.unique_id for v in generic)
+    position = {v.unique_id: k for k, v in enumerate(order)}
+    for var in order:
+        for parent in var.parents:
+            if not parent.is_constant():
+                assert position[parent.unique_id] > position[var.unique_id]
+
+
+def test_hand_built_history_with_a_newer_input_still_backpropagates() -> None:
+    """An input created after its output defeats newest-first; the walk falls back."""
+    history = ScalarHistory(ScalarNeg, ctx=Context(), inputs=[])
+    out = Scalar(0.0, history)
+    a = Scalar(3.0)
+    square = a * a  # newer than ``out``, yet its input
+    history.inputs = [square]
+    assert _creation_order(out) is None
+    out.backward()
+    assert a.derivative == -6.0
 
 
 def test_backward_twice_accumulates() -> None:

@@ -149,7 +149,12 @@ def test_lecture_network_gradients_match_torch() -> None:
 def test_scalar_fast_walk_equals_generic_backpropagate(
     expr: Expr, values: list[float]
 ) -> None:
-    """Scalar.backward's specialised walk gives the generic algorithm's numbers."""
+    """Scalar.backward's specialised walk gives the generic algorithm's numbers.
+
+    The two walks visit nodes in different valid orders, so a variable used three
+    or more times may sum its contributions in another order: equal to rounding.
+    Which variables receive a derivative at all must match exactly.
+    """
     fast_env = {n: Scalar(v) for n, v in zip(VARS, values, strict=True)}
     generic_env = {n: Scalar(v) for n, v in zip(VARS, values, strict=True)}
     fast = evaluate(expr, fast_env, "mt")
@@ -159,4 +164,8 @@ def test_scalar_fast_walk_equals_generic_backpropagate(
     fast.backward(d_output=1.5)
     minitorch.backpropagate(generic, 1.5)
     for n in VARS:
-        assert fast_env[n].derivative == generic_env[n].derivative
+        got, want = fast_env[n].derivative, generic_env[n].derivative
+        if want is None:
+            assert got is None
+        else:
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
