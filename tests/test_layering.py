@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "cli": 9,
     "train": 9,
     "viz": 9,
+    "images": 9,
 }
 
 
