@@ -1,7 +1,9 @@
 """A small convolutional network for 8×8 digits, built from the library's layers.
 
-conv 3×3 → ReLU → conv 3×3 → ReLU → max-pool 2×2 → flatten → dropout → linear →
-log-probabilities of the 10 classes.
+conv 3×3 → ReLU → conv 3×3 → ReLU → average-pool 2×2 → flatten → dropout → linear →
+log-probabilities of the 10 classes. Average pooling, not max: max-pooling ties
+(blank image regions give many equal values) would get the gradient once per tied
+cell, which is not the derivative when the tied values move together.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import random
 
 from ..layers import Conv2d
 from ..module import Module
-from ..nn import dropout, logsoftmax, maxpool2d
+from ..nn import avgpool2d, dropout, logsoftmax
 from ..tensor import Tensor
 from ..tensor_layers import Linear
 from ..tensor_ops import TensorBackend
@@ -63,7 +65,7 @@ class DigitsCNN(Module):
         batch = x.shape[0]
         h = self.conv1(x).relu()
         h = self.conv2(h).relu()
-        h = maxpool2d(h, POOL).view(batch, self.features)
+        h = avgpool2d(h, POOL).view(batch, self.features)
         if self.training and self.dropout_rate > 0:
             kept = dropout(h, self.dropout_rate, rng=self.dropout_rng)
             h = kept * (1.0 / (1.0 - self.dropout_rate))
