@@ -232,9 +232,8 @@ def test_cli_writes_a_complete_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    code = main(
-        ["train", "digits", "--limit", "64", "--epochs", "1", "--out", str(out)]
-    )
+    argv = ["train", "digits", "--limit", "64", "--epochs", "1", "--threads", "1"]
+    code = main([*argv, "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0
     assert "Epoch 1 loss " in printed
@@ -306,6 +305,7 @@ def test_cli_diverged_run_exits_3_and_keeps_its_files(
         ["--dropout", "1"],
         ["--epochs", "two"],
         ["--backend", "cuda"],
+        ["--threads", "0"],
     ],
 )
 def test_cli_rejects_bad_numbers(

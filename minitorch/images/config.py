@@ -31,7 +31,7 @@ class DigitsConfig:
     validation set is always the full 20 % split.
     """
 
-    epochs: int = 8
+    epochs: int = 10
     batch_size: int = 32
     lr: float = 0.01
     seed: int = 0

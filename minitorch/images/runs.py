@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numba
+
 from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
 from ..train.runs import write_json
 from .config import DigitsConfig, DigitsConfigError
@@ -60,6 +62,7 @@ def metrics_dict(result: DigitsResult) -> dict[str, Any]:
         "confusion_matrix": result.confusion().tolist(),
         "seconds_per_epoch": _finite_or_none(result.seconds_per_epoch),
         "total_seconds": sum(e.seconds for e in history),
+        "numba_threads": numba.get_num_threads(),
         "files": list(FILES),
     }
 
