@@ -274,9 +274,9 @@ def test_tensor_family_divergence_is_caught() -> None:
 
 
 # The lecture's bars (50 points, 1000 epochs, plain SGD at lr 0.5, seed 0), measured
-# when this was written: 50, 50, 50, 49, 48 and 36 correct. Spiral needs a wider
-# network (29/50 at hidden 10, 32/50 at 20) and is marginal even at 30: its count
-# swings between 32 and 38 over the last epochs.
+# last (2026-11-26, newest-first backward): 50, 50, 48, 49, 49 and 36 correct.
+# Spiral needs a wider network (29/50 at hidden 10, 32/50 at 20) and is marginal
+# even at 30: its count swings between 32 and 38 over the last epochs.
 SPIRAL_HIDDEN = 30
 ACCURACY_BARS = [
     ("Simple", 10, 50),

@@ -30,11 +30,13 @@ DEFAULTS = TrainConfig()
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``train`` with one sub-subcommand per model family."""
+    """Add ``train`` with one sub-subcommand per model family, and ``digits``."""
     train = subparsers.add_parser(
         "train",
-        help="train a model on a 2-D dataset; writes plots, metrics and checkpoint",
-        description="Train a model on one of the six 2-D datasets.",
+        help="train a model (2-D datasets or digits); writes plots, metrics and "
+        "checkpoint",
+        description="Train a model on one of the six 2-D datasets (scalar, tensor) "
+        "or on scikit-learn's 8x8 digits (digits).",
     )
     families = train.add_subparsers(dest="family", metavar="MODEL", required=True)
     for family in FAMILIES.values():
