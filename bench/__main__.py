@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.scalar_chain",
     "bench.tensor_ops",
     "bench.tensor_vs_scalar",
+    "bench.digits_vs_torch",
 ]
 
 
