@@ -11,7 +11,7 @@ import pytest
 
 from minitorch import cli
 from minitorch.checkpoint import load_arrays
-from minitorch.train import command, get_family, load_run
+from minitorch.train import command, get_family, load_run, progress
 from minitorch.train.config import ConfigError, TrainConfig
 from minitorch.train.fit import EpochLog, FitResult, fit
 
@@ -241,6 +241,34 @@ def test_tensor_backend_option(tmp_path: Path) -> None:
         assert metrics["config"]["backend"] == backend
         losses[backend] = metrics["loss_history"]
     assert losses["fast"] == pytest.approx(losses["simple"], rel=1e-9)
+
+
+@pytest.mark.parametrize(("backend", "noted"), [("fast", True), ("simple", False)])
+def test_compiled_backends_explain_the_slow_first_epoch(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    noted: bool,
+) -> None:
+    """Before training on a numba backend, one note says why epoch 1 is slow."""
+    monkeypatch.setattr(progress, "_compile_noted", False)
+    argv = ["train", "tensor", "--backend", backend, "--dataset", "Diag", "--pts"]
+    argv += ["4", "--hidden", "2", "--epochs", "1", "--out", str(tmp_path)]
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    assert ("numba compiles the fast backend's kernels" in err) is noted
+    assert cli.main(argv) == 0  # once per process: the kernels are compiled now
+    assert "numba" not in capsys.readouterr().err
+
+
+def test_quiet_runs_print_no_compile_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "_compile_noted", False)
+    argv = ["train", "tensor", "--backend", "fast", "--pts", "4", "--hidden", "2"]
+    assert cli.main([*argv, "--epochs", "1", "--out", str(tmp_path), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_unknown_backend_and_scalar_backend_are_errors(

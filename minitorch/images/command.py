@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numba
 
-from ..train.progress import ProgressBar
+from ..train.progress import ProgressBar, note_compiling
 from .config import BACKENDS, OPTIMIZERS, DigitsConfig, DigitsConfigError
 from .runs import FILES, save_digits_run
 from .train import DigitsEpoch, DigitsResult, fit_digits
@@ -194,6 +194,8 @@ def run_digits(args: argparse.Namespace) -> int:
 def _train_and_save(config: DigitsConfig, out: Path, quiet: bool) -> int:
     """Train, write the run directory and report; return the exit code."""
     reporter = _Reporter(quiet, sys.stdout, sys.stderr)
+    if not quiet:
+        note_compiling(config.backend, sys.stderr)
     began = time.perf_counter()
     try:
         result = fit_digits(

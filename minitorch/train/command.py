@@ -20,7 +20,7 @@ from .base import ModelFamily
 from .config import BACKENDS, MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
 from .families import FAMILIES
 from .fit import EpochLog, FitResult, fit
-from .progress import ProgressBar
+from .progress import ProgressBar, note_compiling
 from .runs import save_run
 
 EXIT_USAGE = 2
@@ -184,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
         return _error(problem)
 
     reporter = _Reporter(args.log_every, args.quiet, sys.stdout, sys.stderr)
+    if FAMILIES[config.model].batched and not args.quiet:  # only those have backends
+        note_compiling(config.backend, sys.stderr)
     try:
         result = fit(config, on_epoch=reporter)
     except ConfigError as e:

@@ -9,6 +9,10 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+# Backends whose kernels numba compiles at first use, in every new process.
+COMPILED_BACKENDS = ("fast", "cuda")
+_compile_noted = False
+
 WIDTH = 30
 # Redrawing costs a terminal write; ten frames a second look smooth enough.
 MIN_INTERVAL = 0.1
@@ -49,3 +53,21 @@ class ProgressBar:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self._shown = False
+
+
+def note_compiling(backend: str, stream: TextIO) -> None:
+    """Explain a slow first epoch: numba compiles ``backend``'s kernels at first use.
+
+    Said once per process, before training starts, so the wait is not mistaken for
+    a hang (the progress bar only appears after the first step).
+    """
+    global _compile_noted
+    if backend not in COMPILED_BACKENDS or _compile_noted:
+        return
+    _compile_noted = True
+    print(
+        f"note: numba compiles the {backend} backend's kernels at first use in a "
+        "process; the first epoch is slower by about 5-30 s",
+        file=stream,
+        flush=True,
+    )
