@@ -2,8 +2,8 @@
 
 It seeds the data and the weights from the config, runs the family's epochs, reports
 each one to an optional callback, stops on a non-finite loss or weight (keeping the
-last finite weights) or on Ctrl-C (keeping the last whole epoch), and keeps a few
-evenly spaced weight snapshots for pictures of training.
+last finite weights), on Ctrl-C or when ``should_stop`` asks (keeping the last whole
+epoch), and keeps a few evenly spaced weight snapshots for pictures of training.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from .families import get_family
 State = dict[str, npt.NDArray[np.float64]]
 Status = Literal["completed", "diverged", "interrupted"]
 SNAPSHOT_COUNT = 10
+# Asked before every epoch with the model; True stops the run (see ``fit``).
+StopCheck = Callable[[Module], bool]
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,17 @@ def fit(
     config: TrainConfig,
     on_epoch: Callable[[EpochLog], None] | None = None,
     snapshot_count: int = SNAPSHOT_COUNT,
+    should_stop: StopCheck | None = None,
 ) -> FitResult:
     """Train the model ``config`` describes and return the result.
 
     Never raises for divergence or Ctrl-C: ``status`` says how the run ended (a
     library caller in a notebook keeps the partial result too).
+
+    ``should_stop(model)`` is asked before every epoch, in the training thread, while
+    the model holds whole-epoch weights (safe to read or copy then); ``True`` ends the
+    run as ``interrupted``, like Ctrl-C. A caller in another thread (a web app's Stop
+    button) uses it to stop cleanly and to look at the weights between steps.
 
     Raises:
         ConfigError: if the config is invalid.
@@ -141,7 +149,7 @@ def fit(
     if 0 in wanted:
         result.snapshots.append((0, model.state_dict()))
     try:
-        _run_epochs(result, optimizer, wanted, on_epoch)
+        _run_epochs(result, optimizer, wanted, on_epoch, should_stop)
     except KeyboardInterrupt:
         result.status = "interrupted"
         _final_snapshot(result, result.epochs_completed)
@@ -153,6 +161,7 @@ def _run_epochs(
     optimizer: Optimizer,
     wanted: set[int],
     on_epoch: Callable[[EpochLog], None] | None,
+    should_stop: StopCheck | None = None,
 ) -> None:
     """The epoch loop of ``fit``; on Ctrl-C it leaves the last whole epoch's weights."""
     config, family, model, data = (
@@ -167,6 +176,10 @@ def _run_epochs(
         start = model.state_dict()
         if not _finite(start):
             _diverged(result, previous, epoch, max(steps - 1, 0))
+            return
+        if should_stop is not None and should_stop(model):
+            result.status = "interrupted"
+            _final_snapshot(result, result.epochs_completed)
             return
         try:
             begin = time.perf_counter()
