@@ -14,6 +14,7 @@ from typing import NoReturn, Protocol, cast
 
 from .train import command as train_command
 from .viz import commands as viz_commands
+from .web import command as web_command
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -29,7 +30,7 @@ class CommandModule(Protocol):
         ...
 
 
-COMMANDS: tuple[CommandModule, ...] = (train_command, viz_commands)
+COMMANDS: tuple[CommandModule, ...] = (train_command, viz_commands, web_command)
 
 
 class UsageError(Exception):

@@ -1,0 +1,235 @@
+"""The one background training job of the web app: start, follow, stop, look inside.
+
+The job runs ``fit`` in a daemon thread holding the autodiff gate; between epochs it
+lets waiting requests (a boundary picture, a graph) run and checks for Stop. The
+boundary is drawn from a private copy of the model, never the one being trained.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..module import Module
+from ..train.base import ModelFamily
+from ..train.config import TrainConfig
+from ..train.families import get_family
+from ..train.fit import EpochLog, fit, load_data
+from .boundary import boundary_payload
+from .gate import AutodiffGate
+
+JobState = Literal["idle", "running", "completed", "diverged", "interrupted", "failed"]
+
+
+class JobBusyError(RuntimeError):
+    """A training job is already running; only one at a time."""
+
+
+@dataclass
+class _Progress:
+    """What the training thread reports; read and written under the job's lock."""
+
+    state: JobState = "running"
+    losses: list[float] = field(default_factory=list)
+    correct: int = 0
+    finished_at: float | None = None
+    error: str | None = None
+
+
+class TrainingJob:
+    """One run of ``fit`` in a background thread.
+
+    Building the job loads the data and a prediction model synchronously, so a bad
+    config (e.g. the cuda backend without a GPU) fails before any thread starts.
+    """
+
+    def __init__(self, job_id: int, config: TrainConfig, gate: AutodiffGate) -> None:
+        self.job_id = job_id
+        self.config = config
+        self.family: ModelFamily = get_family(config.model)
+        self.data = load_data(config)
+        self._gate = gate
+        with gate.hold():
+            self._predictor = self.family.build(config)
+        self._lock = threading.Lock()
+        self._progress = _Progress()
+        self._started_at = time.monotonic()
+        self._stop = threading.Event()
+        self._live_model: Module | None = None
+        self._boundary_cache: tuple[tuple[int, bool, int], dict[str, Any]] | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"minitorch-train-{job_id}", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start training in the background."""
+        self._started_at = time.monotonic()
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the run to stop before its next epoch (it ends ``interrupted``)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the training thread (tests and shutdown)."""
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether the run has not ended yet."""
+        with self._lock:
+            return self._progress.state == "running"
+
+    def _run(self) -> None:
+        try:
+            with self._gate.hold():
+                result = fit(
+                    self.config, on_epoch=self._record, should_stop=self._between
+                )
+                with self._lock:
+                    self._live_model = result.model
+                    self._progress.state = result.status
+        except Exception as e:  # a bug or an odd backend: keep the server alive
+            print(f"training job {self.job_id} failed:", file=sys.stderr)
+            traceback.print_exc()
+            with self._lock:
+                self._progress.state = "failed"
+                self._progress.error = f"training failed: {type(e).__name__}"
+        finally:
+            with self._lock:
+                self._progress.finished_at = time.monotonic()
+
+    def _record(self, log: EpochLog) -> None:
+        with self._lock:
+            self._progress.losses.append(log.loss)
+            self._progress.correct = log.correct
+
+    def _between(self, model: Module) -> bool:
+        with self._lock:
+            self._live_model = model
+        self._gate.pause_for_waiters()
+        return self._stop.is_set()
+
+    def status(self, since: int = 0) -> dict[str, Any]:
+        """The body of ``/api/status``; ``losses`` starts at epoch ``since + 1``."""
+        with self._lock:
+            p = self._progress
+            end = p.finished_at if p.finished_at is not None else time.monotonic()
+            epoch = len(p.losses)
+            losses = p.losses[max(since, 0) :]
+            state, correct, error = p.state, p.correct, p.error
+            loss_text = f"{p.losses[-1]:.6f}" if epoch else "-"
+        total = len(self.data.X)
+        return {
+            "job": self.job_id,
+            "state": state,
+            "epoch": epoch,
+            "epochs": self.config.epochs,
+            "since": max(since, 0),
+            "losses": losses,
+            "correct": correct,
+            "total": total,
+            "elapsed": round(end - self._started_at, 3),
+            "error": error,
+            "config": self.config.to_dict(),
+            "line": f"Epoch {epoch} loss {loss_text} correct {correct}/{total}",
+        }
+
+    def boundary(self, size: int) -> dict[str, Any]:
+        """Class-1 probabilities on a ``size × size`` grid, from the current weights.
+
+        Runs under the gate: the trainer is then between epochs (or done), so the
+        weights copied into the private predictor are whole.
+        """
+        with self._gate.hold():
+            with self._lock:
+                live = self._live_model
+                key = (
+                    len(self._progress.losses),
+                    self._progress.state != "running",
+                    size,
+                )
+                if self._boundary_cache and self._boundary_cache[0] == key:
+                    return self._boundary_cache[1]
+            if live is not None:
+                self._predictor.load_state_dict(live.state_dict())
+            payload = boundary_payload(
+                self.data,
+                lambda points: self.family.predict(self._predictor, points),
+                size,
+            )
+        payload["job"] = self.job_id
+        payload["epoch"] = key[0]
+        with self._lock:
+            self._boundary_cache = (key, payload)
+        return payload
+
+
+class Trainer:
+    """Owns the current job and enforces one running job at a time."""
+
+    def __init__(self, gate: AutodiffGate) -> None:
+        self._gate = gate
+        self._lock = threading.Lock()
+        self._job: TrainingJob | None = None
+        self._next_id = 1
+
+    @property
+    def job(self) -> TrainingJob | None:
+        """The latest job, running or finished (None before the first)."""
+        with self._lock:
+            return self._job
+
+    def start(self, config: TrainConfig) -> TrainingJob:
+        """Start a job for ``config``.
+
+        Raises:
+            JobBusyError: if a job is still running.
+            ConfigError: if the config cannot be built (nothing is started).
+        """
+        with self._lock:
+            if self._job is not None and self._job.running:
+                raise JobBusyError(
+                    f"job {self._job.job_id} is still running; stop it first"
+                )
+            job = TrainingJob(self._next_id, config.validated(), self._gate)
+            self._next_id += 1
+            self._job = job
+            job.start()
+            return job
+
+    def stop(self) -> dict[str, Any]:
+        """Ask the running job (if any) to stop; return the status."""
+        job = self.job
+        if job is not None:
+            job.request_stop()
+        return self.status()
+
+    def status(self, since: int = 0) -> dict[str, Any]:
+        """The latest job's status, or ``{"state": "idle"}`` before the first job."""
+        job = self.job
+        if job is None:
+            return idle_status()
+        return job.status(since)
+
+
+def idle_status() -> dict[str, Any]:
+    """The status body before any job has started."""
+    return {
+        "job": 0,
+        "state": "idle",
+        "epoch": 0,
+        "epochs": 0,
+        "since": 0,
+        "losses": [],
+        "correct": 0,
+        "total": 0,
+        "elapsed": 0.0,
+        "error": None,
+        "config": None,
+        "line": "",
+    }

@@ -1,0 +1,242 @@
+"""The HTTP side: routes to the page, the assets and the JSON API.
+
+Every answer is built from memory (nothing is read from disk by path), request
+bodies are size-limited, and an unexpected error is logged here and sent to the
+client as a plain 500 JSON message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NoReturn
+from urllib.parse import parse_qs, urlsplit
+
+from ..train.config import ConfigError
+from .boundary import GRID_SIZE
+from .expression import ExpressionError, expression_svg, parse_values
+from .gate import AUTODIFF_GATE, AutodiffGate
+from .jobs import JobBusyError, Trainer
+from .page import STYLE, render_page
+from .params import config_from_form
+from .script import SCRIPT
+
+MAX_BODY = 16 * 1024
+MAX_GRID = 80
+
+
+class HTTPError(Exception):
+    """An answer other than 200, with the message the client sees."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Response:
+    """A whole answer: status, content type and body."""
+
+    body: bytes
+    content_type: str = "application/json"
+    status: HTTPStatus = HTTPStatus.OK
+
+
+def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
+    """``value`` as a JSON answer."""
+    return Response(json.dumps(value).encode(), "application/json", status)
+
+
+Query = dict[str, list[str]]
+
+
+class WebApp:
+    """The routes and the state behind them (one trainer, the autodiff gate)."""
+
+    def __init__(self, gate: AutodiffGate = AUTODIFF_GATE) -> None:
+        self.gate = gate
+        self.trainer = Trainer(gate)
+        self.page = render_page().encode()
+        self.get_routes: dict[str, Callable[[Query], Response]] = {
+            "/": lambda _: Response(self.page, "text/html; charset=utf-8"),
+            "/app.js": lambda _: Response(
+                SCRIPT.encode(), "text/javascript; charset=utf-8"
+            ),
+            "/style.css": lambda _: Response(STYLE.encode(), "text/css; charset=utf-8"),
+            "/api/status": self.status,
+            "/api/boundary": self.boundary,
+            "/api/graph": self.graph,
+        }
+        self.post_routes: dict[str, Callable[[bytes], Response]] = {
+            "/api/train": self.train,
+            "/api/stop": lambda _: json_response(self.trainer.stop()),
+        }
+
+    def status(self, query: Query) -> Response:
+        """``GET /api/status[?since=K]``: the job's state and losses after epoch K."""
+        return json_response(self.trainer.status(_int_param(query, "since", 0, 0)))
+
+    def boundary(self, query: Query) -> Response:
+        """``GET /api/boundary[?size=N]``: the job's decision regions and points."""
+        size = _int_param(query, "size", GRID_SIZE, 2, MAX_GRID)
+        job = self.trainer.job
+        if job is None:
+            raise HTTPError(HTTPStatus.CONFLICT, "no training job yet; start one")
+        return json_response(job.boundary(size))
+
+    def graph(self, query: Query) -> Response:
+        """``GET /api/graph?expr=E[&values=x=1,y=2]``: the SVG after backward."""
+        text = _str_param(query, "expr")
+        try:
+            values = parse_values(_str_param(query, "values"))
+            svg = expression_svg(text, values, self.gate)
+        except (ExpressionError, ValueError) as e:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
+        return Response(svg.encode(), "image/svg+xml; charset=utf-8")
+
+    def train(self, body: bytes) -> Response:
+        """``POST /api/train`` with the form as JSON: start a job (409 if one runs)."""
+        try:
+            form = json.loads(body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST, "the request body is not JSON"
+            ) from None
+        try:
+            job = self.trainer.start(config_from_form(form))
+        except ConfigError as e:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
+        except JobBusyError as e:
+            raise HTTPError(HTTPStatus.CONFLICT, str(e)) from None
+        return json_response(job.status(), HTTPStatus.ACCEPTED)
+
+
+def _str_param(query: Query, name: str) -> str:
+    values = query.get(name)
+    return values[-1] if values else ""
+
+
+def _int_param(
+    query: Query, name: str, default: int, low: int, high: int | None = None
+) -> int:
+    raw = _str_param(query, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HTTPError(
+            HTTPStatus.BAD_REQUEST, f"{name} must be an integer, got {raw!r}"
+        ) from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be {bound}, got {value}")
+    return value
+
+
+def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``app``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        """Dispatches GET and POST to ``app``'s routes; answers JSON on errors."""
+
+        server_version = "minitorch"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            """Answer a GET."""
+            self._answer(lambda path, query: self._get(path, query))
+
+        def do_POST(self) -> None:
+            """Answer a POST."""
+            self._answer(lambda path, _: self._post(path))
+
+        def _get(self, path: str, query: Query) -> Response:
+            route = app.get_routes.get(path)
+            if route is None:
+                self._unknown(path, app.post_routes)
+            return route(query)
+
+        def _post(self, path: str) -> Response:
+            route = app.post_routes.get(path)
+            if route is None:
+                self._unknown(path, app.get_routes)
+            return route(self._body())
+
+        def _unknown(self, path: str, other_method: dict[str, Any]) -> NoReturn:
+            if path in other_method:
+                raise HTTPError(
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                    f"{path} does not take {self.command}",
+                )
+            raise HTTPError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
+
+        def _body(self) -> bytes:
+            raw = self.headers.get("Content-Length", "0") or "0"
+            try:
+                length = int(raw)
+            except ValueError:
+                raise HTTPError(
+                    HTTPStatus.BAD_REQUEST, "bad Content-Length header"
+                ) from None
+            if length < 0 or length > MAX_BODY:
+                raise HTTPError(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    f"request bodies are limited to {MAX_BODY} bytes",
+                )
+            return self.rfile.read(length)
+
+        def _answer(self, route: Callable[[str, Query], Response]) -> None:
+            parts = urlsplit(self.path)
+            try:
+                response = route(parts.path, parse_qs(parts.query))
+            except HTTPError as e:
+                if e.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+                    self.close_connection = True  # the unread body stays behind
+                response = json_response({"error": e.message}, e.status)
+            except Exception:
+                print(f"error answering {self.command} {self.path}:", file=sys.stderr)
+                traceback.print_exc()
+                response = json_response(
+                    {"error": "internal server error (details in the server log)"},
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                )
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(response.body)
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Log failed requests only: the page polls several times a second."""
+            if isinstance(code, int) and code >= HTTPStatus.BAD_REQUEST:
+                super().log_request(code, size)
+
+    return Handler
+
+
+class WebServer(ThreadingHTTPServer):
+    """A threading HTTP server for ``app``; request threads never block shutdown."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], app: WebApp) -> None:
+        self.app = app
+        super().__init__(address, make_handler(app))
+
+    @property
+    def url(self) -> str:
+        """The address to open in a browser."""
+        host, port = self.server_address[:2]
+        shown = host if isinstance(host, str) else host.decode()
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}/"
