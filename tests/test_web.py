@@ -1,0 +1,268 @@
+"""``minitorch serve``: the web app's page and JSON API, over real HTTP on port 0."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from minitorch.cli import main
+from minitorch.datasets import datasets
+from minitorch.module import Module
+from minitorch.train.config import TrainConfig
+from minitorch.train.fit import fit
+from minitorch.web.server import MAX_BODY, Response, WebApp, WebServer
+
+TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
+LONG = {**TINY, "pts": 20, "epochs": 100_000}
+
+
+class Client:
+    """A tiny HTTP client for one server."""
+
+    def __init__(self, server: WebServer) -> None:
+        self.server = server
+        self.base = server.url
+
+    def request(
+        self, path: str, body: bytes | None = None, method: str | None = None
+    ) -> tuple[int, str, bytes]:
+        req = urllib.request.Request(self.base + path.lstrip("/"), body, method=method)
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers["Content-Type"], r.read()
+        except urllib.error.HTTPError as e:
+            with e:
+                return e.code, e.headers["Content-Type"], e.read()
+
+    def json(
+        self, path: str, body: object = None, method: str | None = None
+    ) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        status, content_type, raw = self.request(path, data, method)
+        assert content_type == "application/json"
+        return status, json.loads(raw)
+
+    def wait_until_finished(self, timeout: float = 15.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            _, status = self.json("/api/status")
+            if status["state"] != "running":
+                return dict(status)
+            time.sleep(0.05)
+        raise AssertionError("the job did not finish in time")
+
+
+@pytest.fixture
+def client() -> Iterator[Client]:
+    server = WebServer(("127.0.0.1", 0), WebApp())
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield Client(server)
+    finally:
+        job = server.app.trainer.job
+        if job is not None:
+            job.request_stop()
+            job.join(10)
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_page_has_both_forms_and_its_assets(client: Client) -> None:
+    status, content_type, page = client.request("/")
+    assert (status, content_type) == (200, "text/html; charset=utf-8")
+    html = page.decode()
+    assert 'id="train-form"' in html and 'id="graph-form"' in html
+    for name in (*datasets, "scalar", "tensor", "adam", "epochs", "lr"):
+        assert f'"{name}"' in html
+    assert "http" not in html.replace("http://www.w3.org", "")  # nothing external
+    status, content_type, script = client.request("/app.js")
+    assert status == 200 and content_type.startswith("text/javascript")
+    assert b"/api/status" in script and b"/api/boundary" in script
+    status, content_type, _ = client.request("/style.css")
+    assert status == 200 and content_type.startswith("text/css")
+
+
+def test_idle_status_before_any_job(client: Client) -> None:
+    status, body = client.json("/api/status")
+    assert status == 200 and body["state"] == "idle" and body["losses"] == []
+    assert client.json("/api/boundary")[0] == 409
+
+
+def test_tiny_job_runs_to_completion(client: Client) -> None:
+    status, started = client.json("/api/train", TINY)
+    assert status == 202 and started["state"] in ("running", "completed")
+    body = client.wait_until_finished()
+    assert body["state"] == "completed"
+    assert (body["epoch"], body["epochs"], body["total"]) == (5, 5, 8)
+    assert len(body["losses"]) == 5 and all(math.isfinite(v) for v in body["losses"])
+    assert 0 <= body["correct"] <= 8 and body["elapsed"] >= 0
+    assert body["line"] == (
+        f"Epoch 5 loss {body['losses'][-1]:.6f} correct {body['correct']}/8"
+    )
+    assert body["config"]["hidden"] == 2 and body["error"] is None
+    _, tail = client.json("/api/status?since=3")
+    assert tail["since"] == 3 and tail["losses"] == body["losses"][3:]
+
+
+def test_boundary_grid_shape_and_range(client: Client) -> None:
+    client.json("/api/train", TINY)
+    client.wait_until_finished()
+    status, body = client.json("/api/boundary?size=7")
+    assert status == 200 and body["size"] == 7 and body["epoch"] == 5
+    assert len(body["grid"]) == 7 and all(len(row) == 7 for row in body["grid"])
+    assert all(0.0 <= p <= 1.0 for row in body["grid"] for p in row)
+    assert len(body["points"]) == 8 and set(body["labels"]) <= {0, 1}
+    x0, x1, y0, y1 = body["extent"]
+    assert x0 < 0 < 1 < x1 and y0 < 0 < 1 < y1
+    assert len(client.json("/api/boundary")[1]["grid"]) == 40
+    assert client.json("/api/boundary?size=abc")[0] == 400
+    assert client.json("/api/boundary?size=1000")[0] == 400
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({**TINY, "pts": 0}, "pts must be a positive integer"),
+        ({**TINY, "dataset": "Moons"}, "unknown dataset 'Moons'"),
+        ({**TINY, "lr": -1}, "learning rate must be positive"),
+        ({**TINY, "model": "cnn"}, "unknown model family 'cnn'"),
+        ({**TINY, "backend": "fast"}, "no tensor backend"),
+        ({**TINY, "colour": "red"}, "unknown fields ['colour']"),
+        ({**TINY, "seed": "one"}, "seed must be an integer"),
+        ({**TINY, "epochs": 10**9}, "epochs must be at most"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_bad_parameters_are_400_with_the_reason(
+    client: Client, form: object, message: str
+) -> None:
+    status, body = client.json("/api/train", form)
+    assert status == 400 and message in body["error"]
+    assert client.json("/api/status")[1]["state"] == "idle"
+
+
+def test_body_that_is_not_json_is_400(client: Client) -> None:
+    status, _, raw = client.request("/api/train", b"{not json")
+    assert status == 400 and b"not JSON" in raw
+
+
+def test_second_job_is_409_and_stop_interrupts_the_first(client: Client) -> None:
+    assert client.json("/api/train", LONG)[0] == 202
+    status, body = client.json("/api/train", TINY)
+    assert status == 409 and "still running" in body["error"]
+    time.sleep(0.2)
+    assert client.json("/api/stop", {})[0] == 200
+    stopped = client.wait_until_finished()
+    assert stopped["state"] == "interrupted"
+    assert 0 < stopped["epoch"] < stopped["epochs"] == 100_000
+    assert len(stopped["losses"]) == stopped["epoch"]
+    boundary = client.json("/api/boundary?size=3")[1]
+    assert boundary["epoch"] == stopped["epoch"]
+    # Once stopped, a new job may start.
+    assert client.json("/api/train", TINY)[0] == 202
+    assert client.wait_until_finished()["state"] == "completed"
+
+
+def test_boundary_while_training_reads_whole_epochs(client: Client) -> None:
+    client.json("/api/train", LONG)
+    first = client.json("/api/boundary?size=4")[1]
+    second = client.json("/api/boundary?size=4")[1]
+    assert first["job"] == second["job"] == 1
+    assert second["epoch"] >= first["epoch"]
+    assert client.json("/api/status")[1]["state"] == "running"
+    client.json("/api/stop", {})
+    assert client.wait_until_finished()["state"] == "interrupted"
+
+
+def test_graph_svg_shows_derivatives(client: Client) -> None:
+    status, content_type, raw = client.request(
+        "/api/graph?expr=x*y%2Bx&values=x%3D2,%20y%3D3"
+    )
+    assert status == 200 and content_type.startswith("image/svg+xml")
+    svg = raw.decode()
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    # d/dx (x*y + x) = y + 1 = 4, d/dy = x = 2
+    assert "d = 4.000" in svg and "d = 2.000" in svg
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("expr=x%2B*y&values=x%3D1,y%3D2", "column 3"),
+        ("expr=x%2Bz&values=x%3D1", "undefined variable 'z'"),
+        ("expr=&values=", "type an expression"),
+        ("expr=" + "x%2B" * 150 + "x&values=x%3D1", "longer than 200"),
+        ("expr=" + "x*" * 70 + "x&values=x%3D1", "more than 60 parts"),
+        ("expr=x&values=x%3Dnope", "not a number"),
+    ],
+)
+def test_bad_expression_is_400_with_the_parser_message(
+    client: Client, query: str, message: str
+) -> None:
+    status, body = client.json("/api/graph?" + query)
+    assert status == 400 and message in body["error"]
+
+
+def test_unknown_paths_methods_and_big_bodies(client: Client) -> None:
+    status, body = client.json("/etc/passwd")
+    assert status == 404 and "no such page" in body["error"]
+    assert client.json("/../pyproject.toml")[0] == 404
+    assert client.json("/api/train")[0] == 405
+    assert client.json("/api/status", {}, method="POST")[0] == 405
+    status, _, raw = client.request("/api/train", b"x" * (MAX_BODY + 1))
+    assert status == 413 and b"limited" in raw
+
+
+def test_server_errors_are_500_json_without_traceback(
+    client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(_: object) -> Response:
+        raise RuntimeError("secret detail")
+
+    client.server.app.get_routes["/api/status"] = broken
+    status, body = client.json("/api/status")
+    assert status == 500 and "internal server error" in body["error"]
+    assert "secret" not in json.dumps(body)
+    assert "RuntimeError: secret detail" in capsys.readouterr().err
+
+
+def test_serve_on_a_busy_port_is_one_error_line(
+    client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = client.server.server_address[1]
+    assert main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot listen on 127.0.0.1:") and err.count("\n") == 1
+    assert main(["serve", "--port", "70000"]) == 2
+
+
+def test_fit_should_stop_sees_the_model_and_ends_interrupted() -> None:
+    config = TrainConfig(pts=8, hidden=2, epochs=20, seed=3)
+    seen: list[Module] = []
+
+    def stop_after_three(model: Module) -> bool:
+        seen.append(model)
+        return len(seen) > 3
+
+    result = fit(config, should_stop=stop_after_three)
+    assert result.status == "interrupted" and result.epochs_completed == 3
+    assert len(seen) == 4 and all(m is result.model for m in seen)
+    last_epoch, last_state = result.snapshots[-1]
+    assert last_epoch == 3
+    for name, value in result.model.state_dict().items():
+        np.testing.assert_array_equal(value, last_state[name])
+    assert fit(config, should_stop=lambda _: False).status == "completed"
