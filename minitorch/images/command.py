@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TextIO
@@ -18,6 +17,7 @@ from typing import TextIO
 import numba
 
 from ..train.progress import ProgressBar, note_compiling
+from ..train.runs import check_writable
 from .config import BACKENDS, OPTIMIZERS, DigitsConfig, DigitsConfigError
 from .runs import FILES, save_digits_run
 from .train import DigitsEpoch, DigitsResult, fit_digits
@@ -107,17 +107,6 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
-def _check_writable(out: Path) -> str | None:
-    """Why ``out`` cannot take our files, or ``None`` if it can (created if missing)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        return f"cannot write to --out {str(out)!r}: {e.strerror or e}"
-    return None
-
-
 class _Reporter:
     """A progress bar over each epoch's steps and one line per finished epoch."""
 
@@ -180,7 +169,7 @@ def run_digits(args: argparse.Namespace) -> int:
     if not 1 <= threads <= most:
         return _error(f"--threads must be between 1 and {most}, got {threads}")
     out = Path(args.out)
-    problem = _check_writable(out)
+    problem = check_writable(out)
     if problem:
         return _error(problem)
     before = numba.get_num_threads()

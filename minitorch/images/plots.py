@@ -5,16 +5,14 @@ Object-API matplotlib on an Agg canvas (no pyplot, no window), saved atomically.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..checkpoint import atomic_writer
+from ..train.plots import save_figure
 from .data import CLASSES, Images, Labels
 
 DPI = 120
@@ -23,15 +21,6 @@ VAL_COLOR = "#d95f02"
 WRONG_COLOR = "#c0392b"
 RIGHT_COLOR = "#1e7b4a"
 PathLike = str | os.PathLike[str]
-
-
-def save_figure(fig: Figure, path: PathLike) -> None:
-    """Render ``fig`` to PNG in memory, then write it atomically."""
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    with atomic_writer(path) as f:
-        f.write(buffer.getvalue())
 
 
 def plot_curves(

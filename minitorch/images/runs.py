@@ -6,7 +6,6 @@ the pictures, so the files that matter most exist even if drawing fails.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import numba
 
 from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
-from ..train.runs import write_json
+from ..train.runs import finite_or_none, write_json
 from .config import DigitsConfig, DigitsConfigError
 from .model import DigitsCNN
 from .plots import plot_confusion, plot_curves, plot_samples
@@ -28,11 +27,6 @@ CONFUSION_PLOT = "confusion.png"
 SAMPLES_PLOT = "samples.png"
 FILES = (MODEL, METRICS, LOSS_PLOT, ACCURACY_PLOT, CONFUSION_PLOT, SAMPLES_PLOT)
 FORMAT_VERSION = 1
-
-
-def _finite_or_none(x: float) -> float | None:
-    """JSON has no NaN: a missing value is ``null``."""
-    return x if math.isfinite(x) else None
 
 
 def metrics_dict(result: DigitsResult) -> dict[str, Any]:
@@ -56,11 +50,11 @@ def metrics_dict(result: DigitsResult) -> dict[str, Any]:
             "seconds": [e.seconds for e in history],
         },
         "final_val_accuracy": validation.accuracy,
-        "final_val_loss": _finite_or_none(validation.loss),
-        "best_val_accuracy": _finite_or_none(result.best_val_accuracy),
+        "final_val_loss": finite_or_none(validation.loss),
+        "best_val_accuracy": finite_or_none(result.best_val_accuracy),
         "best_epoch": None if best is None else best.epoch,
         "confusion_matrix": result.confusion().tolist(),
-        "seconds_per_epoch": _finite_or_none(result.seconds_per_epoch),
+        "seconds_per_epoch": finite_or_none(result.seconds_per_epoch),
         "total_seconds": sum(e.seconds for e in history),
         "numba_threads": numba.get_num_threads(),
         "files": list(FILES),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -21,7 +20,7 @@ from .config import BACKENDS, MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
 from .families import FAMILIES
 from .fit import EpochLog, FitResult, fit
 from .progress import ProgressBar, note_compiling
-from .runs import save_run
+from .runs import check_writable, save_run
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
@@ -109,17 +108,6 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
-def _check_writable(out: Path) -> str | None:
-    """Why ``out`` cannot take our files, or ``None`` if it can (created if missing)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        return f"cannot write to --out {str(out)!r}: {e.strerror or e}"
-    return None
-
-
 class _Reporter:
     """Turns ``fit``'s per-epoch callbacks into the progress bar and log lines."""
 
@@ -179,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     if args.log_every < 1:
         return _error(f"--log-every must be a positive integer, got {args.log_every}")
     out = Path(args.out or f"runs/{config.model}-{config.dataset.lower()}")
-    problem = _check_writable(out)
+    problem = check_writable(out)
     if problem:
         return _error(problem)
 

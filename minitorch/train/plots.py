@@ -29,7 +29,7 @@ REGION_CMAP = LinearSegmentedColormap.from_list(
 Predict = Callable[[Sequence[Point]], Sequence[float]]
 
 
-def _save(fig: Figure, path: str | os.PathLike[str]) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Render ``fig`` to PNG in memory, then write it atomically."""
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
@@ -76,7 +76,7 @@ def plot_loss(
     # Below the axes: inside, the legend would hide one of the two curves.
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
     ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_boundary(
@@ -153,4 +153,4 @@ def plot_boundary(
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)

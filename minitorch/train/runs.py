@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,18 @@ BOUNDARY_PLOT = "boundary.png"
 FORMAT_VERSION = 1
 
 
-def _finite_or_none(x: float) -> float | None:
+def check_writable(out: Path) -> str | None:
+    """Why ``out`` cannot take our files, or ``None`` if it can (created if missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        return f"cannot write to --out {str(out)!r}: {e.strerror or e}"
+    return None
+
+
+def finite_or_none(x: float) -> float | None:
     """JSON has no NaN: a missing value is ``null``."""
     return x if math.isfinite(x) else None
 
@@ -53,11 +65,11 @@ def metrics_dict(result: FitResult) -> dict[str, Any]:
         "model": config.model,
         "dataset": config.dataset,
         "epochs": result.epochs_completed,
-        "final_loss": _finite_or_none(result.final_loss),
+        "final_loss": finite_or_none(result.final_loss),
         "correct": result.final_correct,
         "total": result.total,
         "correct_last_epoch": result.correct,
-        "seconds_per_epoch": _finite_or_none(result.seconds_per_epoch),
+        "seconds_per_epoch": finite_or_none(result.seconds_per_epoch),
         "diverged_epoch": result.diverged_epoch,
         "config": config.to_dict(),
         "loss_history": result.loss_history,
