@@ -7,6 +7,7 @@ only by memory, never by Python's recursion limit.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -157,15 +158,22 @@ class Context:
         return self.saved_values
 
 
-class _GradMode:
-    """Process-wide switch read by every Function application."""
+class _GradMode(threading.local):
+    """The switch every Function application reads; each thread has its own.
+
+    Per thread, as in PyTorch: a ``no_grad()`` block in one thread (a web request
+    drawing a picture) must not stop another thread (a training run) recording.
+    """
 
     enabled: bool = True
 
 
+_grad_mode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    """True unless inside a ``no_grad()`` block."""
-    return _GradMode.enabled
+    """True unless this thread is inside a ``no_grad()`` block."""
+    return _grad_mode.enabled
 
 
 @contextmanager
@@ -173,11 +181,11 @@ def no_grad() -> Iterator[None]:
     """Run a block without recording graphs (evaluation, optimizer updates).
 
     Values computed inside are constants: they have no history and take no
-    derivative.
+    derivative. Only the calling thread is affected.
     """
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = False
     try:
         yield
     finally:
-        _GradMode.enabled = previous
+        _grad_mode.enabled = previous

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from . import operators
-from .autodiff import Context, _GradMode
+from .autodiff import Context, _grad_mode
 from .scalar import Scalar, ScalarHistory, ScalarLike
 
 
@@ -57,7 +57,7 @@ class ScalarFunction:
             if not isinstance(v, Scalar):
                 inputs = tuple(_as_scalar(x) for x in vals)
                 break
-        ctx = Context(not _GradMode.enabled)
+        ctx = Context(not _grad_mode.enabled)
         # Unary and binary calls (every built-in function) pass the values
         # directly: a star-call over a generated sequence costs several times more.
         n = len(inputs)

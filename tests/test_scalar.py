@@ -1,3 +1,4 @@
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -300,6 +301,31 @@ def test_no_grad_makes_constants() -> None:
     assert minitorch.is_grad_enabled()
     assert y.is_constant()
     assert y.data == 5.0
+
+
+def test_no_grad_is_per_thread() -> None:
+    """A no_grad block in another thread leaves this thread recording graphs."""
+    inside, done = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def other() -> None:
+        with minitorch.no_grad():
+            inside.set()
+            done.wait(5)
+            seen["other"] = minitorch.is_grad_enabled()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(5)
+    x = Scalar(2.0)
+    y = x * x
+    done.set()
+    thread.join(5)
+    assert minitorch.is_grad_enabled()
+    assert seen == {"other": False}
+    assert not y.is_constant()
+    y.backward()
+    assert x.derivative == 4.0
 
 
 @given(scalars(min_value=-1e5, max_value=1e5))
