@@ -16,7 +16,6 @@ import pytest
 
 from minitorch.cli import main
 from minitorch.datasets import datasets
-from minitorch.module import Module
 from minitorch.train.config import TrainConfig
 from minitorch.train.fit import fit
 from minitorch.web.server import MAX_BODY, Response, WebApp, WebServer
@@ -250,19 +249,22 @@ def test_serve_on_a_busy_port_is_one_error_line(
     assert main(["serve", "--port", "70000"]) == 2
 
 
-def test_fit_should_stop_sees_the_model_and_ends_interrupted() -> None:
+def test_fit_should_stop_sees_each_epochs_weights_and_ends_interrupted() -> None:
     config = TrainConfig(pts=8, hidden=2, epochs=20, seed=3)
-    seen: list[Module] = []
+    seen: list[dict[str, np.ndarray]] = []
 
-    def stop_after_three(model: Module) -> bool:
-        seen.append(model)
+    def stop_after_three(weights: dict[str, np.ndarray]) -> bool:
+        seen.append(weights)
         return len(seen) > 3
 
     result = fit(config, should_stop=stop_after_three)
     assert result.status == "interrupted" and result.epochs_completed == 3
-    assert len(seen) == 4 and all(m is result.model for m in seen)
+    assert len(seen) == 4
+    # Each call saw the weights its epoch started from: the last ones were kept.
     last_epoch, last_state = result.snapshots[-1]
     assert last_epoch == 3
     for name, value in result.model.state_dict().items():
         np.testing.assert_array_equal(value, last_state[name])
+        np.testing.assert_array_equal(value, seen[-1][name])
+    assert any(not np.array_equal(seen[0][n], seen[-1][n]) for n in seen[0])
     assert fit(config, should_stop=lambda _: False).status == "completed"

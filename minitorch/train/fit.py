@@ -28,8 +28,8 @@ from .families import get_family
 State = dict[str, npt.NDArray[np.float64]]
 Status = Literal["completed", "diverged", "interrupted"]
 SNAPSHOT_COUNT = 10
-# Asked before every epoch with the model; True stops the run (see ``fit``).
-StopCheck = Callable[[Module], bool]
+# Asked before every epoch with its starting weights; True stops the run (see ``fit``).
+StopCheck = Callable[[State], bool]
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,11 @@ def fit(
     Never raises for divergence or Ctrl-C: ``status`` says how the run ended (a
     library caller in a notebook keeps the partial result too).
 
-    ``should_stop(model)`` is asked before every epoch, in the training thread, while
-    the model holds whole-epoch weights (safe to read or copy then); ``True`` ends the
-    run as ``interrupted``, like Ctrl-C. A caller in another thread (a web app's Stop
-    button) uses it to stop cleanly and to look at the weights between steps.
+    ``should_stop(weights)`` is asked before every epoch, in the training thread,
+    with the weights that epoch starts from (the copy ``fit`` keeps anyway for its
+    divergence check: read it, do not modify it); ``True`` ends the run as
+    ``interrupted``, like Ctrl-C. A web app's Stop button uses it, and shows the
+    weights it is handed while training goes on.
 
     Raises:
         ConfigError: if the config is invalid.
@@ -177,7 +178,7 @@ def _run_epochs(
         if not _finite(start):
             _diverged(result, previous, epoch, max(steps - 1, 0))
             return
-        if should_stop is not None and should_stop(model):
+        if should_stop is not None and should_stop(start):
             result.status = "interrupted"
             _final_snapshot(result, result.epochs_completed)
             return

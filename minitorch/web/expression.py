@@ -13,7 +13,6 @@ from ..viz.parser import ExpressionError, build, parse
 from ..viz.stepper import record_backward, totals
 from ..viz.style import graph_layout
 from ..viz.svg import render_svg
-from .gate import AutodiffGate
 
 MAX_EXPRESSION = 200
 MAX_NODES = 60
@@ -53,7 +52,7 @@ def parse_values(text: str) -> dict[str, float]:
     return values
 
 
-def expression_svg(text: str, values: dict[str, float], gate: AutodiffGate) -> str:
+def expression_svg(text: str, values: dict[str, float]) -> str:
     """The SVG of ``text``'s graph after backward: every variable with its derivative.
 
     Raises:
@@ -66,12 +65,11 @@ def expression_svg(text: str, values: dict[str, float], gate: AutodiffGate) -> s
         raise ValueError(f"the expression is longer than {MAX_EXPRESSION} characters")
     if _count_nodes(text) > MAX_NODES:
         raise ValueError(f"the expression has more than {MAX_NODES} parts")
-    with gate.hold():
-        result = build(text, values)
-        graph = build_graph(result)
-        steps = record_backward(result)
-        frame = static_frame(graph, totals(steps), caption=text)
-        return render_svg(graph, graph_layout(graph), frame)
+    result = build(text, values)
+    graph = build_graph(result)
+    steps = record_backward(result)
+    frame = static_frame(graph, totals(steps), caption=text)
+    return render_svg(graph, graph_layout(graph), frame)
 
 
 __all__ = ["ExpressionError", "expression_svg", "parse_values"]

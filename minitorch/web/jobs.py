@@ -1,8 +1,8 @@
 """The one background training job of the web app: start, follow, stop, look inside.
 
-The job runs ``fit`` in a daemon thread holding the autodiff gate; between epochs it
-lets waiting requests (a boundary picture, a graph) run and checks for Stop. The
-boundary is drawn from a private copy of the model, never the one being trained.
+The job runs ``fit`` in a daemon thread. Before each epoch ``fit`` hands over the
+weights the epoch starts from; the job keeps the latest (for the boundary picture,
+drawn with a private model, never the one being trained) and answers Stop.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..module import Module
 from ..train.base import ModelFamily
 from ..train.config import TrainConfig
 from ..train.families import get_family
-from ..train.fit import EpochLog, fit, load_data
+from ..train.fit import EpochLog, State, fit, load_data
 from .boundary import boundary_payload
-from .gate import AutodiffGate
 
 JobState = Literal["idle", "running", "completed", "diverged", "interrupted", "failed"]
 
@@ -47,19 +45,18 @@ class TrainingJob:
     config (e.g. the cuda backend without a GPU) fails before any thread starts.
     """
 
-    def __init__(self, job_id: int, config: TrainConfig, gate: AutodiffGate) -> None:
+    def __init__(self, job_id: int, config: TrainConfig) -> None:
         self.job_id = job_id
         self.config = config
         self.family: ModelFamily = get_family(config.model)
         self.data = load_data(config)
-        self._gate = gate
-        with gate.hold():
-            self._predictor = self.family.build(config)
+        self._predictor = self.family.build(config)
+        self._predictor_lock = threading.Lock()  # requests may overlap
         self._lock = threading.Lock()
         self._progress = _Progress()
         self._started_at = time.monotonic()
         self._stop = threading.Event()
-        self._live_model: Module | None = None
+        self._weights: State | None = None  # the latest whole-epoch weights
         self._boundary_cache: tuple[tuple[int, bool, int], dict[str, Any]] | None = None
         self._thread = threading.Thread(
             target=self._run, name=f"minitorch-train-{job_id}", daemon=True
@@ -86,13 +83,11 @@ class TrainingJob:
 
     def _run(self) -> None:
         try:
-            with self._gate.hold():
-                result = fit(
-                    self.config, on_epoch=self._record, should_stop=self._between
-                )
-                with self._lock:
-                    self._live_model = result.model
-                    self._progress.state = result.status
+            result = fit(self.config, on_epoch=self._record, should_stop=self._between)
+            weights = result.model.state_dict()
+            with self._lock:
+                self._weights = weights
+                self._progress.state = result.status
         except Exception as e:  # a bug or an odd backend: keep the server alive
             print(f"training job {self.job_id} failed:", file=sys.stderr)
             traceback.print_exc()
@@ -108,10 +103,9 @@ class TrainingJob:
             self._progress.losses.append(log.loss)
             self._progress.correct = log.correct
 
-    def _between(self, model: Module) -> bool:
+    def _between(self, weights: State) -> bool:
         with self._lock:
-            self._live_model = model
-        self._gate.pause_for_waiters()
+            self._weights = weights
         return self._stop.is_set()
 
     def status(self, since: int = 0) -> dict[str, Any]:
@@ -142,21 +136,21 @@ class TrainingJob:
     def boundary(self, size: int) -> dict[str, Any]:
         """Class-1 probabilities on a ``size × size`` grid, from the current weights.
 
-        Runs under the gate: the trainer is then between epochs (or done), so the
-        weights copied into the private predictor are whole.
+        The weights are the copy ``fit`` handed over before the current epoch (or
+        the final ones), loaded into a private model: training never waits for this.
         """
-        with self._gate.hold():
-            with self._lock:
-                live = self._live_model
-                key = (
-                    len(self._progress.losses),
-                    self._progress.state != "running",
-                    size,
-                )
-                if self._boundary_cache and self._boundary_cache[0] == key:
-                    return self._boundary_cache[1]
-            if live is not None:
-                self._predictor.load_state_dict(live.state_dict())
+        with self._lock:
+            weights = self._weights
+            key = (
+                len(self._progress.losses),
+                self._progress.state != "running",
+                size,
+            )
+            if self._boundary_cache and self._boundary_cache[0] == key:
+                return self._boundary_cache[1]
+        with self._predictor_lock:
+            if weights is not None:
+                self._predictor.load_state_dict(weights)
             payload = boundary_payload(
                 self.data,
                 lambda points: self.family.predict(self._predictor, points),
@@ -172,8 +166,7 @@ class TrainingJob:
 class Trainer:
     """Owns the current job and enforces one running job at a time."""
 
-    def __init__(self, gate: AutodiffGate) -> None:
-        self._gate = gate
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._job: TrainingJob | None = None
         self._next_id = 1
@@ -196,7 +189,7 @@ class Trainer:
                 raise JobBusyError(
                     f"job {self._job.job_id} is still running; stop it first"
                 )
-            job = TrainingJob(self._next_id, config.validated(), self._gate)
+            job = TrainingJob(self._next_id, config.validated())
             self._next_id += 1
             self._job = job
             job.start()

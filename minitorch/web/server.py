@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, urlsplit
 from ..train.config import ConfigError
 from .boundary import GRID_SIZE
 from .expression import ExpressionError, expression_svg, parse_values
-from .gate import AUTODIFF_GATE, AutodiffGate
 from .jobs import JobBusyError, Trainer
 from .page import STYLE, render_page
 from .params import config_from_form
@@ -57,11 +56,10 @@ Query = dict[str, list[str]]
 
 
 class WebApp:
-    """The routes and the state behind them (one trainer, the autodiff gate)."""
+    """The routes and the state behind them (one trainer)."""
 
-    def __init__(self, gate: AutodiffGate = AUTODIFF_GATE) -> None:
-        self.gate = gate
-        self.trainer = Trainer(gate)
+    def __init__(self) -> None:
+        self.trainer = Trainer()
         self.page = render_page().encode()
         self.get_routes: dict[str, Callable[[Query], Response]] = {
             "/": lambda _: Response(self.page, "text/html; charset=utf-8"),
@@ -95,7 +93,7 @@ class WebApp:
         text = _str_param(query, "expr")
         try:
             values = parse_values(_str_param(query, "values"))
-            svg = expression_svg(text, values, self.gate)
+            svg = expression_svg(text, values)
         except (ExpressionError, ValueError) as e:
             raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
         return Response(svg.encode(), "image/svg+xml; charset=utf-8")
