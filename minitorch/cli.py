@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn, Protocol, cast
 
 from .train import command as train_command
@@ -48,11 +49,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def package_version() -> str:
+    """The installed package's version (``unknown`` when run from a bare checkout)."""
+    try:
+        return version("minitorch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every registered command."""
     parser = _Parser(
         prog="minitorch",
         description="minitorch: train the lecture's models and draw what they do.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"minitorch {package_version()}"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Subparsers are _Parser too (argparse copies the class); commands need only the

@@ -11,7 +11,7 @@ import pytest
 
 from minitorch import cli
 from minitorch.checkpoint import load_arrays
-from minitorch.train import command, get_family, load_run, progress
+from minitorch.train import command, device, get_family, load_run, plane
 from minitorch.train.config import ConfigError, TrainConfig
 from minitorch.train.fit import EpochLog, FitResult, fit
 
@@ -59,10 +59,11 @@ def test_train_writes_every_output(
     assert meta["config"] == metrics["config"]
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert lines[0].startswith("Epoch 2 loss ") and "correct " in lines[0]
-    assert lines[1].startswith("Epoch 4 loss ") and lines[1].endswith("s")
-    assert "/8" in lines[1]
-    assert "final loss" in captured.out and str(out) in captured.out
+    assert lines[0] == plane.PlaneApp.legend
+    assert lines[1].startswith("Epoch 2 loss ") and "correct " in lines[1]
+    assert lines[2].startswith("Epoch 4 loss ") and lines[2].endswith("s")
+    assert "/8" in lines[2]
+    assert "final weights: loss " in captured.out and str(out) in captured.out
     assert captured.err == ""  # not a TTY: no progress bar
     # Summary, metrics and the boundary title count with the weights that were saved.
     model, data, config = load_run(out)
@@ -176,7 +177,7 @@ def test_nan_loss_exits_3_and_keeps_finite_results(
 def test_ctrl_c_saves_the_run_and_exits_130(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted_fit(config: Any, on_epoch: Any) -> FitResult:
+    def interrupted_fit(config: Any, on_epoch: Any, should_stop: Any) -> FitResult:
         def hook(log: EpochLog) -> None:
             on_epoch(log)
             if log.epoch == 2:
@@ -184,7 +185,7 @@ def test_ctrl_c_saves_the_run_and_exits_130(
 
         return fit(config, on_epoch=hook)
 
-    monkeypatch.setattr(command, "fit", interrupted_fit)
+    monkeypatch.setattr(plane, "fit", interrupted_fit)
     assert cli.main(_train(tmp_path, "--epochs", "50")) == 130
     metrics = _metrics(tmp_path)
     assert metrics["status"] == "interrupted"
@@ -252,9 +253,9 @@ def test_compiled_backends_explain_the_slow_first_epoch(
     noted: bool,
 ) -> None:
     """Before training on a numba backend, one note says why epoch 1 is slow."""
-    monkeypatch.setattr(progress, "_compile_noted", False)
+    monkeypatch.setattr(device, "_compile_noted", False)
     argv = ["train", "tensor", "--backend", backend, "--dataset", "Diag", "--pts"]
-    argv += ["4", "--hidden", "2", "--epochs", "1", "--out", str(tmp_path)]
+    argv += ["4", "--hidden", "2", "--epochs", "1", "--out", str(tmp_path), "--force"]
     assert cli.main(argv) == 0
     err = capsys.readouterr().err
     assert ("numba compiles the fast backend's kernels" in err) is noted
@@ -265,7 +266,7 @@ def test_compiled_backends_explain_the_slow_first_epoch(
 def test_quiet_runs_print_no_compile_note(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(progress, "_compile_noted", False)
+    monkeypatch.setattr(device, "_compile_noted", False)
     argv = ["train", "tensor", "--backend", "fast", "--pts", "4", "--hidden", "2"]
     assert cli.main([*argv, "--epochs", "1", "--out", str(tmp_path), "--quiet"]) == 0
     assert capsys.readouterr().err == ""

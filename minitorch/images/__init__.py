@@ -1,27 +1,10 @@
-"""An image classifier on scikit-learn's 8×8 handwritten digits (apps layer).
+"""scikit-learn's 8×8 handwritten digits and a small CNN for them (apps layer).
 
-``fit_digits(DigitsConfig(...))`` trains the ``DigitsCNN``; ``save_digits_run``
-writes a run directory and ``load_digits_model`` rebuilds the trained model.
+Training, run directories and pictures come from the harness: ``minitorch train
+digits`` (``minitorch.train.digits``).
 """
 
-from .config import DigitsConfig, DigitsConfigError
 from .data import DigitsSplit, load_split
-from .model import DigitsCNN
-from .runs import load_digits_model, metrics_dict, save_digits_run
-from .train import DigitsEpoch, DigitsResult, evaluate, fit_digits, nll_loss
+from .model import DigitsCNN, nll_loss
 
-__all__ = [
-    "DigitsConfig",
-    "DigitsConfigError",
-    "DigitsSplit",
-    "load_split",
-    "DigitsCNN",
-    "DigitsEpoch",
-    "DigitsResult",
-    "fit_digits",
-    "evaluate",
-    "nll_loss",
-    "save_digits_run",
-    "load_digits_model",
-    "metrics_dict",
-]
+__all__ = ["DigitsSplit", "load_split", "DigitsCNN", "nll_loss"]

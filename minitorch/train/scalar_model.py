@@ -18,6 +18,11 @@ from ..scalar_layers import Network
 from .base import EpochResult
 from .config import ConfigError, TrainConfig
 
+# Python objects, measured roughly: a point (tuple of two floats, a label, list
+# slots) and a Scalar with its history.
+POINT_BYTES = 150
+SCALAR_BYTES = 250
+
 
 def train_epoch(model: Module, data: Graph, optimizer: Optimizer) -> EpochResult:
     """One full-batch step of the lecture's loop; the loss is the summed -log p.
@@ -59,7 +64,10 @@ class ScalarFamily:
     """The lecture's 2 → hidden → hidden → 1 network of Scalars, one graph per point."""
 
     name = "scalar"
-    description = "the lecture's Scalar network, trained one point at a time"
+    description = (
+        "a network of Scalars (2, hidden, hidden, 1 units) on a 2-D dataset, "
+        "one point at a time"
+    )
     batched = False
 
     def build(self, config: TrainConfig) -> Module:
@@ -81,3 +89,9 @@ class ScalarFamily:
     def predict(self, model: Module, points: Sequence[Point]) -> list[float]:
         """Probabilities of class 1 via ``predict``."""
         return predict(model, points)
+
+    def memory_bytes(self, config: TrainConfig) -> int:
+        """The points as Python tuples, the weights as Scalars, one point's graph."""
+        h = config.hidden
+        weights = 2 * h + h * h + h + h + h + 1
+        return config.pts * POINT_BYTES + weights * (SCALAR_BYTES * 4)

@@ -13,9 +13,7 @@ from pathlib import Path
 from ..checkpoint import CheckpointError
 from ..scalar import Scalar
 from ..train.runs import load_run, load_snapshots
-from .export import write_pictures
 from .graph import build_graph
-from .network import write_network_pictures
 from .parser import ExpressionError, build
 
 EXIT_USAGE = 2
@@ -105,6 +103,8 @@ def run_graph(args: argparse.Namespace) -> int:
         result = build(args.expression, values)
     except ExpressionError as e:
         return _error(str(e))
+    from .export import write_pictures  # matplotlib loads only when drawing
+
     paths = write_pictures(result, args.out, args.expression)
     leaves = ", ".join(f"d/d{k} = {v!r}" for k, v in _leaf_derivatives(result))
     print(f"{args.expression} = {result.data!r}; {leaves}")
@@ -151,6 +151,8 @@ def run_explain(args: argparse.Namespace) -> int:
         return _error(f"--units must be between 0 and {hidden - 1}, got {args.units}")
     out = Path(args.out) if args.out else run / "explain"
     units = (args.units[0], args.units[1]) if args.units else None
+    from .network import write_network_pictures  # matplotlib loads only when drawing
+
     paths = write_network_pictures(model, data, out, snapshots, units)
     print(f"wrote {out}/: " + " ".join(p.name for p in paths))
     return 0
