@@ -37,7 +37,7 @@ class PlaneApp:
         self.description = family.description
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
-        """Dataset, points, hidden units, log scale; batch size and backend if batched."""
+        """Dataset, points, hidden units, log scale; batch size, backend if batched."""
         d = TrainConfig()
         add = parser.add_argument
         names = ", ".join(datasets)
