@@ -279,3 +279,109 @@ def test_unknown_backend_and_scalar_backend_are_errors(
     assert "invalid choice: 'tpu'" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="no tensor backend"):
         fit(TrainConfig(backend="fast", epochs=1, pts=4, hidden=2))
+
+
+def test_version_prints_the_package_version(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"minitorch {cli.package_version()}"
+    assert cli.package_version()[0].isdigit()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "scalar", "--help"]])
+def test_help_imports_neither_numba_nor_matplotlib(argv: list[str]) -> None:
+    """Asking for help must not wait for the JIT compiler or the plotting library."""
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['minitorch', *{argv!r}]\n"
+        "try:\n"
+        "    runpy.run_module('minitorch', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('numba', 'matplotlib', 'sklearn')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_scalar_help_opens_with_a_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["train", "scalar", "--help"]) == 0
+    text = capsys.readouterr().out
+    opening = text.split("\n\n")[1].replace("\n", " ")
+    assert opening.startswith("Train a network of Scalars")
+    assert "trained one point at a time" not in opening
+
+
+def test_existing_run_needs_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert cli.main(_train(out, "--quiet", "--epochs", "2")) == 0
+    first = (out / "model.npz").read_bytes()
+    capsys.readouterr()
+    assert cli.main(_train(out, "--quiet", "--epochs", "3")) == 2
+    assert "already holds a run; pass --force" in _one_error_line(capsys)
+    assert (out / "model.npz").read_bytes() == first
+    assert cli.main(_train(out, "--quiet", "--epochs", "3", "--force")) == 0
+    assert _metrics(out)["epochs"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no leftovers
+
+
+def test_force_never_replaces_a_directory_that_is_not_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert cli.main(_train(tmp_path, "--force")) == 2
+    assert "not a run" in _one_error_line(capsys)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("argv", "asked"),
+    [
+        (["train", "scalar", "--pts", "1000000000000"], "--pts 1000000000000"),
+        (["train", "tensor", "--hidden", "1000000000"], "--hidden 1000000000"),
+        (["train", "digits", "--channels", "100000", "100000"], "100000 100000"),
+    ],
+)
+def test_oversized_runs_are_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], asked: str
+) -> None:
+    out = tmp_path / "run"
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    line = _one_error_line(capsys)
+    assert asked in line and "of memory; the limit is" in line
+    assert f"{command.size_text(command.memory_limit())}" in line
+    assert not out.exists()
+
+
+def test_last_epoch_line_and_summary_agree_with_what_they_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The epoch lines measure each epoch's starting weights, the summary the final
+    ones; the legend says so, and each number is what its label claims."""
+    out = tmp_path / "run"
+    assert cli.main(_train(out, "--epochs", "5", "--log-every", "5")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    legend, last, summary = lines[0], lines[1], lines[2]
+    assert "starts from" in legend and "final weights" in legend
+    metrics = _metrics(out)
+    words = last.split()
+    assert float(words[3]) == pytest.approx(metrics["loss_history"][-1], abs=1e-6)
+    assert words[5] == f"{metrics['correct_history'][-1]}/8"
+    model, data, config = load_run(out)
+    probs = get_family(config.model).predict(model, data.X)
+    kept = sum((p > 0.5) == (y == 1) for p, y in zip(probs, data.y, strict=True))
+    loss = -sum(
+        np.log(p if y == 1 else 1 - p) for p, y in zip(probs, data.y, strict=True)
+    )
+    assert f"final weights: loss {loss:.6f} correct {kept}/8" in summary
+    assert metrics["final_weights_loss"] == pytest.approx(loss, rel=1e-12)

@@ -27,7 +27,7 @@ class PlaneApp:
     config_type = TrainConfig
     log_every = 10
     legend = (
-        "Epoch lines measure the weights each epoch starts from; the summary "
+        "Each epoch line measures the weights its epoch starts from; the summary "
         "measures the final weights."
     )
 
