@@ -104,7 +104,7 @@ def test_sigterm_to_a_training_process_saves_the_run(tmp_path: Path) -> None:
         if seen == 3:
             break
     proc.send_signal(signal.SIGTERM)
-    rest, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted after" in err and "Traceback" not in err
     metrics = json.loads((out / "metrics.json").read_text())
