@@ -15,6 +15,7 @@ from typing import Any
 from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
 from ..images.data import SIDE
 from ..images.model import KERNEL, DigitsCNN
+from .app import App
 from .config import ConfigError
 from .device import add_backend_options, threads_in_use
 from .digits import (
@@ -43,14 +44,13 @@ WEIGHT_COPIES = 4
 ACTIVATION_COPIES = 8
 
 
-class DigitsApp:
+class DigitsApp(App):
     """A small CNN on scikit-learn's 8×8 handwritten digits."""
 
     name = "digits"
     description = "a small CNN on scikit-learn's 8x8 handwritten digits"
     config_type = DigitsConfig
     log_every = 1
-    legend = None
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         """``--batch-size --channels --dropout --limit``."""
@@ -83,10 +83,6 @@ class DigitsApp:
             help="train on only the first N training images (default: all)",
         )
         add_backend_options(parser, BACKENDS, d.backend)
-
-    def default_out(self, config: DigitsConfig) -> str:
-        """``runs/digits``."""
-        return "runs/digits"
 
     def memory_bytes(self, config: DigitsConfig) -> int:
         """Weights and one batch's activations (the data is a fixed 0.9 MB)."""
@@ -185,30 +181,30 @@ def write_digits_files(result: DigitsResult, directory: Path) -> None:
     history = result.history
     c = result.config
     title = f"digits · {c.optimizer} lr {c.lr:g} · batch {c.batch_size}"
-    loss = curves_figure(
-        [e.train_loss for e in history],
-        [e.val_loss for e in history],
-        "mean NLL loss",
-        f"Loss · {title}",
-    )
-    save_figure(loss, directory / LOSS_PLOT)
-    accuracy = curves_figure(
-        [e.train_accuracy for e in history],
-        [e.val_accuracy for e in history],
-        "accuracy",
-        f"Accuracy · {title}",
-    )
-    save_figure(accuracy, directory / ACCURACY_PLOT)
-    confusion = confusion_figure(
-        result.confusion(),
-        f"Validation confusion · accuracy {result.validation.accuracy:.1%}",
-    )
-    save_figure(confusion, directory / CONFUSION_PLOT)
-    split = result.split
-    samples = samples_figure(
-        split.val_images, split.val_labels, result.validation.predictions
-    )
-    save_figure(samples, directory / SAMPLES_PLOT)
+    split, validation = result.split, result.validation
+    figures = {
+        LOSS_PLOT: curves_figure(
+            [e.train_loss for e in history],
+            [e.val_loss for e in history],
+            "mean NLL loss",
+            f"Loss · {title}",
+        ),
+        ACCURACY_PLOT: curves_figure(
+            [e.train_accuracy for e in history],
+            [e.val_accuracy for e in history],
+            "accuracy",
+            f"Accuracy · {title}",
+        ),
+        CONFUSION_PLOT: confusion_figure(
+            result.confusion(),
+            f"Validation confusion · accuracy {validation.accuracy:.1%}",
+        ),
+        SAMPLES_PLOT: samples_figure(
+            split.val_images, split.val_labels, validation.predictions
+        ),
+    }
+    for name, figure in figures.items():
+        save_figure(figure, directory / name)
 
 
 def save_digits_run(result: DigitsResult, out: str | os.PathLike[str]) -> None:

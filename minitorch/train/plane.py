@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..datasets import datasets
+from .app import App
 from .base import ModelFamily
 from .config import BACKENDS, TrainConfig
 from .device import add_backend_options
@@ -21,11 +22,10 @@ from .loop import StepHook, StopCheck
 from .runs import write_run_files
 
 
-class PlaneApp:
+class PlaneApp(App):
     """The harness's view of a 2-D model family."""
 
     config_type = TrainConfig
-    log_every = 10
     legend = (
         "Each epoch line measures the weights its epoch starts from; the summary "
         "measures the final weights."

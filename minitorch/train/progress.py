@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from .app import EpochLine
-
 WIDTH = 30
 # Redrawing costs a terminal write; ten frames a second look smooth enough.
 MIN_INTERVAL = 0.1
@@ -96,7 +94,7 @@ class Reporter:
                 self.bar = ProgressBar(steps, self.err)
             self.bar.update(done, f"epoch {self._epoch} loss {loss:.4f}")
 
-    def on_epoch(self, log: EpochLine) -> None:
+    def on_epoch(self, log: Any) -> None:
         """Count the epoch; print its line when due; move the bar."""
         self._epoch = log.epoch + 1
         self._seconds += log.seconds
