@@ -37,7 +37,8 @@ from minitorch.images.model import KERNEL, POOL, DigitsCNN, nll_loss
 from minitorch.optim import Optimizer
 from minitorch.train.config import make_optimizer
 from minitorch.train.device import backend_of
-from minitorch.train.digits import DigitsConfig, build_model, evaluate, train_epoch
+from minitorch.train.digits import build_model, evaluate, train_epoch
+from minitorch.train.digits_config import DigitsConfig
 
 Array = npt.NDArray[np.float64]
 CONFIG = DigitsConfig(seed=0, batch_size=32, dropout=0.0, backend="fast")

@@ -22,8 +22,9 @@ from minitorch.images.data import (
     to_tensor,
 )
 from minitorch.train.config import ConfigError
-from minitorch.train.digits import DigitsConfig, build_model, evaluate, fit_digits
-from minitorch.train.digits_app import FILES, load_digits_model
+from minitorch.train.digits import build_model, evaluate, fit_digits
+from minitorch.train.digits_config import DigitsConfig
+from minitorch.train.digits_run import FILES, load_digits_model
 
 from .gradcheck import check_random_direction
 
