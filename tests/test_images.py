@@ -13,14 +13,15 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch import Tensor
 from minitorch.cli import main
-from minitorch.images import DigitsCNN, load_split, nll_loss
 from minitorch.images.data import (
     batch_indices,
     load_images,
+    load_split,
     one_hot,
     stratified_split,
     to_tensor,
 )
+from minitorch.images.model import DigitsCNN, nll_loss
 from minitorch.train.config import ConfigError
 from minitorch.train.digits import build_model, evaluate, fit_digits
 from minitorch.train.digits_config import DigitsConfig
