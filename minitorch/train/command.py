@@ -182,13 +182,11 @@ def _train_and_save(
 ) -> int:
     """Train, write the run directory and report; return the exit code."""
     reporter = Reporter(
-        app.log_line, args.log_every, args.quiet, sys.stdout, sys.stderr
+        app.log_line, app.legend, args.log_every, args.quiet, sys.stdout, sys.stderr
     )
     backend = getattr(config, "backend", None)
     if backend in COMPILED_BACKENDS and not args.quiet:
         note_compiling(str(backend), sys.stderr)
-    if app.legend:
-        reporter.print(app.legend)
     try:
         with signals_interrupt():
             result = app.fit(config, reporter.on_epoch, reporter.on_step)

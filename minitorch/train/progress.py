@@ -56,19 +56,22 @@ class Reporter:
     """Turns a run's step and epoch reports into the progress bar and epoch lines.
 
     An epoch line is printed every ``log_every`` epochs and after the last; its
-    time is the mean seconds per epoch since the previous line. The bar follows
+    time is the mean seconds per epoch since the previous line. The ``legend``
+    (what the lines measure) comes once, before the first. The bar follows
     the steps of the current epoch when the app reports steps, else the epochs.
     """
 
     def __init__(
         self,
         line: Callable[[Any], str],
+        legend: str | None,
         log_every: int,
         quiet: bool,
         out: TextIO,
         err: TextIO,
     ) -> None:
         self.line = line
+        self.legend = legend
         self.log_every = log_every
         self.quiet = quiet
         self.out = out
@@ -101,6 +104,9 @@ class Reporter:
         self._count += 1
         if log.epoch % self.log_every == 0 or log.epoch == log.epochs:
             mean = self._seconds / self._count
+            if self.legend:
+                self.print(self.legend)
+                self.legend = None
             self.print(f"{self.line(log)} time {mean:.4f}s")
             self._seconds, self._count = 0.0, 0
         if self._stepping:
