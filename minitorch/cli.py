@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn, Protocol, cast
 
 from .train import command as train_command
@@ -51,10 +50,26 @@ class _Parser(argparse.ArgumentParser):
 
 def package_version() -> str:
     """The installed package's version (``unknown`` when run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("minitorch")
     except PackageNotFoundError:
         return "unknown"
+
+
+class _Version(argparse.Action):
+    """``--version``: read the package metadata only when asked (it is slow to load)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"minitorch {package_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,9 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minitorch",
         description="minitorch: train the lecture's models and draw what they do.",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"minitorch {package_version()}"
-    )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Subparsers are _Parser too (argparse copies the class); commands need only the
     # ArgumentParser API, so they are typed against that.
