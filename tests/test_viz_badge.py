@@ -56,12 +56,14 @@ def test_badges_clear_every_node_in_every_frame() -> None:
                 continue
             rect = g.find(f"{NS}rect")
             assert rect is not None
-            badge = tuple(float(rect.get(k, "0")) for k in ("x", "y", "width", "height"))
+            badge = tuple(
+                float(rect.get(k, "0")) for k in ("x", "y", "width", "height")
+            )
             assert len(badge) == 4
             own = nodes[g.get("data-node")]
             # Above its own node with a visible gap, and on no node at all.
             assert badge[1] + badge[3] < own[1]
-            assert not any(_overlap(badge, box) for box in nodes.values())  # type: ignore[arg-type]
+            assert not any(_overlap(badge, box) for box in nodes.values())
             # Inside the picture, below the legend band.
             top = canvas(layout, frame).graph_top
             assert badge[1] + top >= LEGEND_PX

@@ -140,7 +140,7 @@ def test_first_layer_labels_do_not_overlap(hidden: int) -> None:
     fig = first_layer_figure(_fan(hidden), DATA)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # type: ignore[no-untyped-call]
-    renderer = canvas.get_renderer()
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     ax = fig.axes[0]
     labels = [
         t.get_window_extent(renderer)
