@@ -30,6 +30,7 @@ from minitorch.lecture_network import PARAMETER_NAMES, Linear, Network
 from minitorch.train import TrainConfig, load_run
 from minitorch.train.config import ConfigError
 from minitorch.train.tensor_model import TensorFamily
+from minitorch.viz.png import render_png
 
 SLIDE_NAMES = [
     "unit1.w_1",
@@ -139,6 +140,32 @@ def test_train_scalar_model_lecture(tmp_path: Path) -> None:
     assert isinstance(model, Network)
     assert config.network == "lecture" and config.hidden == 2
     assert [n for n, _ in model.named_parameters()] == SLIDE_NAMES
+
+
+def test_lecture_page_of_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    argv = ["train", "scalar", "--model", "lecture", "--dataset", "Split"]
+    assert (
+        main([*argv, "--pts", "10", "--epochs", "2", "--quiet", "--out", str(run)]) == 0
+    )
+    model, _, _ = load_run(run)
+    out = tmp_path / "page"
+    assert main(["lecture", "1.4", "--run", str(run), "--out", str(out)]) == 0
+    table = rows((out / "index.html").read_text(), "parameter")
+    trained = {name: p.value.data for name, p in model.named_parameters()}
+    assert {r["data-name"]: float(r["data-value"]) for r in table} == trained
+    capsys.readouterr()
+    # explain-network points a lecture run to this page.
+    assert main(["explain-network", "--run", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "minitorch lecture 1.4 --run" in err
+    course = tmp_path / "course"
+    argv = ["train", "scalar", "--pts", "6", "--epochs", "1", "--hidden", "2"]
+    assert main([*argv, "--quiet", "--out", str(course)]) == 0
+    assert main(["lecture", "1.4", "--run", str(course), "--out", str(out)]) == 2
+    assert "trained the course network" in capsys.readouterr().err
 
 
 def test_train_lecture_rejects_another_width(
@@ -299,7 +326,7 @@ def test_page_is_written_atomically(
             raise OSError("disk full")
         real(*args, **kwargs)  # type: ignore[arg-type]
 
-    real = page_module.render_png
+    real = render_png
     monkeypatch.setattr(page_module, "render_png", failing)
     with pytest.raises(OSError, match="disk full"):
         write_lecture(lecture, out)
@@ -359,6 +386,8 @@ def _bad_json(tmp_path: Path, text: str) -> str:
         (["1.4", "--weights", 'JSON:{"unit1.w_1": 1}'], "missing unit1.w_2"),
         (["1.4", "--weights", "BADVALUE"], "unit2.b must be a finite number"),
         (["1.4", "--out", "FILE"], "is a file"),
+        (["1.4", "--run", "MISSING"], "is not a run directory"),
+        (["1.4", "--run", "MISSING", "--weights", "MISSING"], "not both"),
     ],
 )
 def test_bad_options_give_one_line(

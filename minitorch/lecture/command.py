@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from ..checkpoint import CheckpointError
 from ..datasets import datasets
+from ..lecture_network import Network
+from ..train.runs import load_run
 from .page import PAGE, check_out, write_lecture
 from .story import (
     DEFAULT_DATASET,
@@ -20,6 +24,7 @@ from .story import (
     LectureError,
     LectureOptions,
     build_lecture,
+    parameter_values,
 )
 from .weights import WeightsError, read_weights
 
@@ -64,6 +69,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "with all nine parameters",
     )
     parser.add_argument(
+        "--run",
+        metavar="DIR",
+        help="the data and trained weights of a 'train scalar --model lecture' run",
+    )
+    parser.add_argument(
         "--epochs",
         type=int,
         default=None,
@@ -83,12 +93,40 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _from_run(run: Path, options: LectureOptions) -> LectureOptions:
+    """``options`` with the data and weights of the training run in ``run``."""
+    try:
+        model, _, config = load_run(run)
+    except FileNotFoundError:
+        raise LectureError(
+            f"--run {str(run)!r} is not a run directory (no model.npz); make one "
+            "with 'minitorch train scalar --model lecture --out DIR'"
+        ) from None
+    except CheckpointError as e:
+        raise LectureError(str(e)) from None
+    if not isinstance(model, Network):
+        raise LectureError(
+            f"--run {str(run)!r} trained the {config.network} network; the lecture "
+            "page draws runs of 'train scalar --model lecture'"
+        )
+    return replace(
+        options,
+        dataset=config.dataset,
+        pts=config.pts,
+        seed=config.seed,
+        lr=config.lr,
+        weights=parameter_values(model),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the lecture for the options and write its page; print what was written."""
     out = Path(args.out)
     problem = check_out(out)
     if problem:
         return _error(problem)
+    if args.run and args.weights:
+        return _error("give --weights or --run, not both")
     try:
         weights = read_weights(args.weights) if args.weights else None
         options = LectureOptions(
@@ -98,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             lr=args.lr,
             weights=weights,
-        ).validated()
+        )
+        if args.run:
+            options = _from_run(Path(args.run), options)
+        options = options.validated()
     except (WeightsError, LectureError) as e:
         return _error(str(e))
     lecture = build_lecture(options)

@@ -200,7 +200,7 @@ def _network_section(lecture: Lecture, pictures: dict[str, bytes]) -> str:
             "data, so each split reaches the final unit.</p>"
         )
     start = (
-        "the hand-set weights"
+        "the weights given"
         if o.weights is not None
         else f"weights drawn from seed {o.seed}"
     )
