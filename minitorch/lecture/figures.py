@@ -126,7 +126,9 @@ def loss_figure(span: float = 6.0) -> Figure:
     ax.axvline(0.0, color=EDGE, lw=0.8)
     ax.set_xlabel("score m = w_1·x_1 + w_2·x_2 + b")
     ax.set_ylabel("loss of the point")
-    ax.set_title("A point's loss: small when its score is on its label's side")
+    ax.set_title(
+        "A point's loss: small when its score is on its label's side", fontsize=10
+    )
     ax.legend(loc="upper center", fontsize="small")
     ax.grid(alpha=0.3)
     return fig
@@ -175,7 +177,11 @@ def split_figure(network: Network, data: Graph, unit: str) -> Figure:
     shown = _line(ax, w, VIEW, colour, f"{unit}: {_equation(w)} = 0")
     _scatter(ax, _points(data), data.y)
     _plane(ax, VIEW)
-    side = "shaded: positive, kept by ReLU" if positive.any() else "negative everywhere"
+    side = (
+        "shaded: positive, kept by ReLU"
+        if positive.any()
+        else "negative on this whole view"
+    )
     title = f"{unit}: split of the input ({side})"
     if not shown:
         title += "\nits line lies outside this view"
@@ -205,7 +211,7 @@ def relu_figure(span: float = 2.0) -> Figure:
     ax.axvline(0.0, color=EDGE, lw=0.8)
     ax.set_xlabel("t")
     ax.set_ylabel("ReLU(t)")
-    ax.set_title("ReLU: negative values fold onto 0, positive pass unchanged")
+    ax.set_title("ReLU: negatives fold onto 0,\npositives pass unchanged", fontsize=10)
     ax.grid(alpha=0.3)
     return fig
 
@@ -316,7 +322,10 @@ def boundary_figure(
 
 
 def dead_unit_figure(network: Network, data: Graph, unit: str) -> Figure:
-    """Why a unit is dead: its pre-ReLU value at every point, all below zero."""
+    """A hidden unit's value before ReLU at every point, sorted, against zero.
+
+    For a dead unit every bar is at or below zero: that is why ReLU gives it 0.
+    """
     column = {"unit1": 0, "unit2": 1}[unit]
     values = hidden_values(network, data)[:, column]
     order = np.argsort(values)
@@ -329,9 +338,15 @@ def dead_unit_figure(network: Network, data: Graph, unit: str) -> Figure:
     ax.set_xlabel("points, sorted by the unit's value")
     ax.set_ylabel(f"lin(x; {unit}) before ReLU")
     highest = float(values.max())
-    ax.set_title(
-        f"{unit} is dead: all {len(values)} values are ≤ 0 (highest {highest:.3f}), "
-        "so ReLU gives 0 everywhere",
-        fontsize=9,
-    )
+    lowest = float(values.min())
+    ax.set_ylim(min(lowest, 0.0) * 1.08, max(highest, 0.0) + 0.1 * abs(lowest) + 1e-3)
+    if highest <= 0.0:
+        title = (
+            f"{unit} is dead: all {len(values)} values are ≤ 0 "
+            f"(highest {highest:.3f}),\nso ReLU gives 0 at every point"
+        )
+    else:
+        positive = int((values > 0).sum())
+        title = f"{unit} is alive: {positive} of {len(values)} values are > 0"
+    ax.set_title(title, fontsize=10)
     return fig
