@@ -186,7 +186,10 @@ def split_figure(network: Network, data: Graph, unit: str) -> Figure:
     if not shown:
         title += "\nits line lies outside this view"
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
+    # Below the axes: inside, the legend would hide points near a corner.
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small", frameon=False
+    )
     return fig
 
 

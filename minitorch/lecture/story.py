@@ -34,7 +34,7 @@ DEFAULT_SEED = 4
 DEFAULT_EPOCHS = 1500
 DEFAULT_LR = 2.0
 # The dataset a single line does fit, shown before the one where it fails.
-LINEAR_DATASET = "Diag"
+LINEAR_DATASET = "Simple"
 LINEAR_EPOCHS = 300
 # Size budgets: every point builds its own graph, every epoch.
 MAX_PTS = 500
