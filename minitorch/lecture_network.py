@@ -45,7 +45,12 @@ class Linear(Module):
 
 
 class Network(Module):
-    """Two ReLU units on the input and one linear unit on top of them."""
+    """Two ReLU units on the input and one linear unit on top of them.
+
+    Each argument is a unit's ``(w_1, w_2, b)``; without them, unit1 is ``x_1``,
+    unit2 is ``−x_1`` and unit3 adds the two (``m = |x_1|``). ``random`` draws the
+    lecture's starting weights.
+    """
 
     unit1: Linear
     unit2: Linear

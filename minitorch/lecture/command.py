@@ -47,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog="example: minitorch lecture 1.4 --out runs/lecture",
     )
     parser.add_argument("lecture", choices=LECTURES, help="the lecture: 1.4")
-    parser.add_argument("--out", default="runs/lecture-1.4", help="output folder")
+    parser.add_argument(
+        "--out", default="runs/lecture-1.4", help="output folder (default: %(default)s)"
+    )
     parser.add_argument(
         "--dataset",
         default=DEFAULT_DATASET,
@@ -77,7 +79,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--epochs",
         type=int,
         default=None,
-        help="training epochs (default: 1500; 0 with --weights, to show them as given)",
+        help="training epochs (default: 1500; 0 with --weights or --run, to draw the "
+        "weights as given)",
     )
     parser.add_argument(
         "--lr",
