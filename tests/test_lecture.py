@@ -433,6 +433,12 @@ def test_weights_parser_refuses_oddities() -> None:
             parse_weights(bad)
 
 
+def test_long_unknown_names_are_cut_short() -> None:
+    with pytest.raises(WeightsError) as info:
+        parse_weights(json.dumps({"x" * 5000: 1.0}))
+    assert len(str(info.value)) < 300
+
+
 def test_options_validate() -> None:
     with pytest.raises(LectureError, match="exactly"):
         LectureOptions(weights={"unit1.w_1": 1.0}).validated()

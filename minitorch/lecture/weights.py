@@ -41,8 +41,9 @@ def parse_weights(text: str, source: str = "weights") -> dict[str, float]:
         )
     unknown = sorted(set(raw) - set(PARAMETER_NAMES))
     if unknown:
+        name = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:37] + "..."
         raise WeightsError(
-            f"{source}: unknown parameter {unknown[0]!r}; the names are "
+            f"{source}: unknown parameter {name!r}; the names are "
             f"{', '.join(PARAMETER_NAMES)}"
         )
     missing = [name for name in PARAMETER_NAMES if name not in raw]

@@ -188,7 +188,14 @@ def first_layer_figure(model: Module, data: Graph) -> Figure:
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title("First layer: one line w·x + b = 0 per hidden unit")
-    ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+    # Below the axes, where it covers no line label, arrow or point.
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=2,
+        fontsize="small",
+        frameon=False,
+    )
     return fig
 
 
