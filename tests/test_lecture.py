@@ -428,6 +428,7 @@ def test_weights_parser_refuses_oddities() -> None:
         good.replace("-5.0", "1e999", 1),
         good.replace("-5.0", "1" + "0" * 400, 1),
         good.replace("-5.0", "null", 1),
+        good.replace("-5.0", "-1e7", 1),
     ):
         with pytest.raises(WeightsError, match="finite number"):
             parse_weights(bad)

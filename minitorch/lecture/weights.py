@@ -15,6 +15,8 @@ from ..lecture_network import PARAMETER_NAMES
 
 # A weights file is nine numbers; anything much larger is not one.
 MAX_BYTES = 64 * 1024
+# Beyond this every sigmoid is saturated and the pictures have nothing to show.
+MAX_ABS = 1e6
 
 
 class WeightsError(ValueError):
@@ -61,10 +63,13 @@ def parse_weights(text: str, source: str = "weights") -> dict[str, float]:
                 number = float(value)
             except OverflowError:
                 number = math.inf
-        if not math.isfinite(number):
+        if not (math.isfinite(number) and abs(number) <= MAX_ABS):
             shown = json.dumps(value)
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            raise WeightsError(f"{source}: {name} must be a finite number, got {shown}")
+            raise WeightsError(
+                f"{source}: {name} must be a finite number from -{MAX_ABS:g} to "
+                f"{MAX_ABS:g}, got {shown}"
+            )
         values[name] = number
     return values
 
