@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "optim": 1,
     "checkpoint": 1,
     "scalar_layers": 1,
+    "lecture_network": 1,
     # L2: tensors and the reference backend
     "tensor_data": 2,
     "tensor_ops": 2,
@@ -46,9 +47,10 @@ LAYERS: dict[str, int] = {
     "images": 6,  # digits data and CNN
     "train": 7,  # the harness and every app registered in it
     "viz": 8,  # graph and network pictures, explain-network
-    "web": 9,  # the web app
-    "cli": 10,
-    "__main__": 11,
+    "lecture": 9,  # the lecture regenerated: pictures and pages
+    "web": 10,  # the web app
+    "cli": 11,
+    "__main__": 12,
 }
 # Module pairs that import each other (at call time or for types): the course's.
 ALLOWED_CYCLES = [

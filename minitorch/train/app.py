@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ class App(ABC):
     config_type: type[RunConfig]
     log_every = 10
     legend: str | None = None
+
+    def config(self, args: argparse.Namespace) -> RunConfig:
+        """The validated config from the options named like its fields.
+
+        Raises:
+            ConfigError: naming the bad value.
+        """
+        names = [f.name for f in fields(self.config_type)]
+        values = {name: getattr(args, name) for name in names if hasattr(args, name)}
+        return self.config_type.from_dict(values)
 
     def default_out(self, config: Any) -> str:
         """The run directory when ``--out`` is not given."""

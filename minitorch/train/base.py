@@ -42,6 +42,8 @@ class ModelFamily(Protocol):
     """One line for ``--help``, e.g. "a 2-D classifier built from Scalars"."""
     batched: bool
     """Whether the family uses ``TrainConfig.batch_size`` and ``backend``."""
+    networks: tuple[str, ...]
+    """The ``TrainConfig.network`` values it builds (``--model``), first the default."""
 
     def build(self, config: TrainConfig) -> Module:
         """A fresh network for ``config``, initialised from ``config.weight_rng()``."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 from .app import App
@@ -100,17 +99,6 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
-def config_from_args(app: App, args: argparse.Namespace) -> RunConfig:
-    """The app's validated config from the options named like its fields.
-
-    Raises:
-        ConfigError: naming the bad value.
-    """
-    names = [f.name for f in fields(app.config_type)]
-    values = {name: getattr(args, name) for name in names if hasattr(args, name)}
-    return app.config_type.from_dict(values)
-
-
 def memory_limit() -> int:
     """The bytes one run may use: ``MEMORY_SHARE`` of this machine's memory."""
     try:
@@ -155,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     """Handle ``minitorch train <app> ...``; return the exit code."""
     app: App = args.train_app
     try:
-        config = config_from_args(app, args)
+        config = app.config(args)
     except ConfigError as e:
         return _error(str(e))
     if args.log_every < 1:

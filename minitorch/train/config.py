@@ -19,6 +19,9 @@ from ..module import Parameter
 from ..optim import SGD, Adam, Optimizer
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+# Scalar networks by name (``train scalar --model``): the course's stack of
+# ``--hidden``-wide layers, or the lecture's two ReLU units (``lecture_network``).
+NETWORKS = ("course", "lecture")
 # Tensor backends by name (``--backend``).
 BACKENDS = ("simple", "fast", "cuda")
 # Heavy-ball coefficient of ``--optimizer momentum``: the textbook default.
@@ -127,6 +130,7 @@ class TrainConfig(RunConfig):
     optimizer: str = "sgd"
     batch_size: int | None = None
     backend: str = "simple"
+    network: str = "course"
 
     def validated(self) -> TrainConfig:
         """Return this config with the dataset name canonicalised, or raise.
@@ -146,6 +150,7 @@ class TrainConfig(RunConfig):
         lr = learning_rate(self.lr)
         one_of("optimizer", self.optimizer, OPTIMIZERS)
         one_of("backend", self.backend, BACKENDS)
+        one_of("network", self.network, NETWORKS)
         dataset = by_lower[self.dataset.lower()]
         if dataset == "Spiral" and self.pts < 2:
             raise ConfigError(f"Spiral needs at least 2 points, got {self.pts}")

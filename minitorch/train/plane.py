@@ -15,11 +15,12 @@ from typing import Any
 from ..datasets import datasets
 from .app import App
 from .base import ModelFamily
-from .config import BACKENDS, TrainConfig
+from .config import BACKENDS, RunConfig, TrainConfig
 from .device import add_backend_options
 from .fit import EpochLog, FitResult, fit
 from .loop import StepHook, StopCheck
 from .runs import write_run_files
+from .scalar_model import LECTURE_HIDDEN
 
 
 class PlaneApp(App):
@@ -48,12 +49,24 @@ class PlaneApp(App):
             default=d.pts,
             help="training points (default: %(default)s)",
         )
+        networks = self.family.networks
         add(
             "--hidden",
             type=int,
-            default=d.hidden,
-            help="units per hidden layer (default: %(default)s)",
+            default=None,
+            help=f"units per hidden layer (default: {d.hidden}"
+            + ("; the lecture model has 2)" if "lecture" in networks else ")"),
         )
+        if len(networks) > 1:
+            add(
+                "--model",
+                dest="network",
+                choices=networks,
+                default=networks[0],
+                help="course: the course's 2 -> hidden -> hidden -> 1 network; "
+                "lecture: the lecture's unit1, unit2 (ReLU) and unit3 "
+                "(default: %(default)s)",
+            )
         if self.family.batched:
             add(
                 "--batch-size",
@@ -64,6 +77,13 @@ class PlaneApp(App):
             add_backend_options(parser, BACKENDS, d.backend)
         add("--log-scale", action="store_true", help="log-scaled loss axis in loss.png")
         parser.set_defaults(model=self.name)
+
+    def config(self, args: argparse.Namespace) -> RunConfig:
+        """The options as a config; ``--hidden`` defaults by network."""
+        if args.hidden is None:
+            lecture = getattr(args, "network", None) == "lecture"
+            args.hidden = LECTURE_HIDDEN if lecture else TrainConfig.hidden
+        return super().config(args)
 
     def default_out(self, config: TrainConfig) -> str:
         """``runs/MODEL-DATASET``."""

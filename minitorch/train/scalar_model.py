@@ -11,17 +11,19 @@ from collections.abc import Sequence
 
 from ..autodiff import no_grad
 from ..datasets import Graph, Point
+from ..lecture_network import Network as LectureNetwork
 from ..module import Module
 from ..optim import Optimizer
 from ..scalar import Scalar
 from ..scalar_layers import Network
 from .base import EpochResult
-from .config import ConfigError, TrainConfig
+from .config import NETWORKS, ConfigError, TrainConfig
 
 # Python objects, measured roughly: a point (tuple of two floats, a label, list
 # slots) and a Scalar with its history.
 POINT_BYTES = 150
 SCALAR_BYTES = 250
+LECTURE_HIDDEN = 2
 
 
 def train_epoch(model: Module, data: Graph, optimizer: Optimizer) -> EpochResult:
@@ -69,15 +71,23 @@ class ScalarFamily:
         "one point at a time"
     )
     batched = False
+    networks: tuple[str, ...] = NETWORKS
 
     def build(self, config: TrainConfig) -> Module:
-        """A ``Network(config.hidden)`` with weights drawn from the config's seed."""
+        """The config's network (``course`` or ``lecture``), seeded by its seed."""
         if config.batch_size is not None:
             raise ConfigError(
                 "the scalar model trains per point; it takes no batch size"
             )
         if config.backend != "simple":
             raise ConfigError("the scalar model has no tensor backend to choose")
+        if config.network == "lecture":
+            if config.hidden != LECTURE_HIDDEN:
+                raise ConfigError(
+                    f"the lecture network has {LECTURE_HIDDEN} hidden units "
+                    f"(unit1, unit2), got hidden {config.hidden}"
+                )
+            return LectureNetwork.random(config.weight_rng())
         return Network(config.hidden, config.weight_rng())
 
     def train_epoch(

@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from ..tensor_functions import tensor
 from ..tensor_layers import Network
 from .base import EpochResult
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
 from .device import backend_of, make_backend
 
 # float64 copies of a weight alive at once: value, gradient, two Adam moments and
@@ -93,9 +93,15 @@ class TensorFamily:
         "layer and batch"
     )
     batched = True
+    networks: tuple[str, ...] = ("course",)
 
     def build(self, config: TrainConfig) -> Module:
         """A tensor ``Network(config.hidden)`` with weights from the config's seed."""
+        if config.network != "course":
+            raise ConfigError(
+                f"the tensor model has no {config.network!r} network; "
+                "the lecture network is for 'train scalar --model lecture'"
+            )
         return Network(config.hidden, config.weight_rng(), make_backend(config.backend))
 
     def train_epoch(
