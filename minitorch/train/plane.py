@@ -112,6 +112,7 @@ class PlaneApp(App):
     def summary(self, result: FitResult) -> str:
         """How the run ended, then loss and count under the final weights."""
         c = result.config
+        network = "" if c.network == "course" else f" {c.network}"
         n = result.epochs_completed
         epochs = f"{n} epoch{'' if n == 1 else 's'}"
         loss = result.final_weights_loss
@@ -119,7 +120,7 @@ class PlaneApp(App):
         timing = result.seconds_per_epoch
         timing_text = "n/a" if math.isnan(timing) else f"{timing:.4f}"
         return (
-            f"{c.dataset} ({c.model}, hidden {c.hidden}, {c.optimizer} lr {c.lr:g}, "
+            f"{c.dataset} ({c.model}{network}, hidden {c.hidden}, {c.optimizer} lr {c.lr:g}, "
             f"seed {c.seed}): {result.status} after {epochs}, {timing_text} s/epoch; "
             f"final weights: loss {loss_text} correct {result.final_correct}/"
             f"{result.total}"
