@@ -121,8 +121,8 @@ class PlaneApp(App):
         timing_text = "n/a" if math.isnan(timing) else f"{timing:.4f}"
         return (
             f"{c.dataset} ({c.model}{network}, hidden {c.hidden}, {c.optimizer} "
-            f"lr {c.lr:g}, seed {c.seed}): {result.status} after {epochs}, {timing_text} s/epoch; "
-            f"final weights: loss {loss_text} correct {result.final_correct}/"
+            f"lr {c.lr:g}, seed {c.seed}): {result.status} after {epochs}, "
+            f"{timing_text} s/epoch; final weights: loss {loss_text} correct {result.final_correct}/"
             f"{result.total}"
         )
 
