@@ -122,8 +122,8 @@ class PlaneApp(App):
         return (
             f"{c.dataset} ({c.model}{network}, hidden {c.hidden}, {c.optimizer} "
             f"lr {c.lr:g}, seed {c.seed}): {result.status} after {epochs}, "
-            f"{timing_text} s/epoch; final weights: loss {loss_text} correct {result.final_correct}/"
-            f"{result.total}"
+            f"{timing_text} s/epoch; final weights: loss {loss_text} "
+            f"correct {result.final_correct}/{result.total}"
         )
 
     def save(self, result: FitResult, out: Path, args: argparse.Namespace) -> list[str]:
