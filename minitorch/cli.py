@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, Protocol, cast
 
+from . import apps
 from .lecture import command as lecture_command
-from .train import command as train_command
 from .viz import commands as viz_commands
 from .web import command as web_command
 
@@ -32,7 +32,7 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    train_command,
+    apps,
     viz_commands,
     lecture_command,
     web_command,

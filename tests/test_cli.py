@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from minitorch import cli
+from minitorch import apps, cli
 from minitorch.checkpoint import load_arrays
 from minitorch.train import command, device, get_family, load_run, plane
 from minitorch.train.config import ConfigError, TrainConfig
@@ -196,7 +196,7 @@ def test_ctrl_c_saves_the_run_and_exits_130(
 def test_commands_register_through_the_seam() -> None:
     parser = cli.build_parser()
     assert parser.parse_args(["train", "scalar"]).handler is command.run
-    assert command in cli.COMMANDS
+    assert apps in cli.COMMANDS
 
 
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:

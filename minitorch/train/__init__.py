@@ -8,7 +8,7 @@
 from .app import App
 from .base import EpochResult, ModelFamily
 from .config import ConfigError, RunConfig, TrainConfig, make_optimizer
-from .families import APPS, FAMILIES, get_family
+from .families import FAMILIES, get_family
 from .fit import EpochLog, FitResult, fit, load_data, snapshot_epochs
 from .loop import Training, run_epochs
 from .runs import load_config, load_run, load_snapshots, metrics_dict, save_run
@@ -16,7 +16,6 @@ from .scalar_model import predict, train_epoch
 
 __all__ = [
     "App",
-    "APPS",
     "TrainConfig",
     "RunConfig",
     "ConfigError",

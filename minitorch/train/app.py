@@ -4,7 +4,7 @@
 --seed --optimizer --out --force --log-every --quiet``), progress bar, exit codes,
 budget check, signal handling and atomic run directory. An app subclasses ``App``
 to bring its data, model, numbers and pictures, and is registered with one line in
-``families.py``.
+``minitorch/apps.py``.
 """
 
 from __future__ import annotations

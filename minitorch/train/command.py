@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .app import App
 from .config import MOMENTUM, OPTIMIZERS, ConfigError, RunConfig
 from .device import COMPILED_BACKENDS, note_compiling, using_threads
-from .families import APPS, FAMILIES
-from .plane import PlaneApp
 from .progress import Reporter
 from .rundir import check_out, run_directory, signals_deferred, signals_interrupt
 
@@ -35,14 +34,11 @@ EPILOG = (
 MEMORY_SHARE = 0.5
 
 
-def all_apps() -> list[App]:
-    """Every registered app, the 2-D families first."""
-    return [*(PlaneApp(family) for family in FAMILIES.values()), *APPS.values()]
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``train`` with one sub-subcommand per registered app."""
-    apps = all_apps()
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    apps: Sequence[App],
+) -> None:
+    """Add ``train`` with one sub-subcommand per app (``minitorch/apps.py``)."""
     train = subparsers.add_parser(
         "train",
         help="train a model; writes plots, metrics and checkpoint",
