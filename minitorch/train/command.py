@@ -60,24 +60,28 @@ def register(
 
 
 def _add_shared_options(parser: argparse.ArgumentParser, app: App) -> None:
+    # An app whose config lacks a field (e.g. one fixed optimizer) lacks its option.
     d = app.config_type().to_dict()
     add = parser.add_argument
-    add(
-        "--lr", type=float, default=d["lr"], help="learning rate (default: %(default)s)"
-    )
-    add("--epochs", type=int, default=d["epochs"], help="epochs (default: %(default)s)")
-    add(
-        "--seed",
-        type=int,
-        default=d["seed"],
-        help="seed of everything random in the run (default: %(default)s)",
-    )
-    add(
-        "--optimizer",
-        choices=OPTIMIZERS,
-        default=d["optimizer"],
-        help=f"update rule; momentum uses {MOMENTUM} (default: %(default)s)",
-    )
+    default = "(default: %(default)s)"
+    if "lr" in d:
+        add("--lr", type=float, default=d["lr"], help=f"learning rate {default}")
+    if "epochs" in d:
+        add("--epochs", type=int, default=d["epochs"], help=f"epochs {default}")
+    if "seed" in d:
+        add(
+            "--seed",
+            type=int,
+            default=d["seed"],
+            help=f"seed of everything random in the run {default}",
+        )
+    if "optimizer" in d:
+        add(
+            "--optimizer",
+            choices=OPTIMIZERS,
+            default=d["optimizer"],
+            help=f"update rule; momentum uses {MOMENTUM} {default}",
+        )
     add("--out", default=None, help="output directory (default: runs/...)")
     add("--force", action="store_true", help="replace a run already in --out")
     add(

@@ -26,11 +26,13 @@ def add_backend_options(
     parser: argparse.ArgumentParser, choices: Sequence[str], default: str
 ) -> None:
     """``--backend`` (dest ``backend``) and ``--threads`` for an app's parser."""
+    kinds = {"simple": "pure Python", "fast": "numba", "cuda": "numba on a GPU"}
     parser.add_argument(
         "--backend",
         choices=choices,
         default=default,
-        help="simple (pure Python), fast (numba) or cuda (default: %(default)s)",
+        help=", ".join(f"{name} ({kinds[name]})" for name in choices)
+        + " (default: %(default)s)",
     )
     parser.add_argument(
         "--threads",
