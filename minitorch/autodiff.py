@@ -138,7 +138,8 @@ def backpropagate(
     first counts the edges into it from this graph (``_count_edges``); then, output
     first, a node whose edges have all delivered their share passes the total on
     through the chain rule. Leaves collect their shares and keep the totals at the
-    end. Constants receive nothing.
+    end. Constants receive nothing. The walk's state lives on the nodes, so two
+    threads may walk two graphs at once, but not two graphs sharing a node.
     """
     if variable._inputs is None:  # a constant takes no derivative
         return
