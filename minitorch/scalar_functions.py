@@ -77,13 +77,23 @@ class ScalarFunction:
 
 
 class _SavesNothing(Context):
-    """The one Context shared by every node of a function that saves nothing."""
+    """The one Context shared by every node of a function that saves nothing.
+
+    It stays empty: saving into it, or setting any field, raises.
+    """
 
     __slots__ = ()
 
+    def __init__(self) -> None:
+        object.__setattr__(self, "no_grad", False)
+        object.__setattr__(self, "saved_values", ())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.save_for_backward(value)
+
     def save_for_backward(self, *values: Any) -> None:
         raise RuntimeError(
-            "save_for_backward on the shared empty Context: this function declares "
+            "the shared empty Context holds no values: this function declares "
             "saves_nothing = True; set it to False to save values"
         )
 

@@ -306,6 +306,9 @@ def test_functions_that_save_nothing_share_one_context_that_refuses_saving() -> 
     assert c1.ctx is not None
     with pytest.raises(RuntimeError, match="saves_nothing"):
         c1.ctx.save_for_backward(1.0)
+    with pytest.raises(RuntimeError, match="saves_nothing"):
+        c1.ctx.saved_values = (1.0,)
+    assert c1.ctx.saved_values == () and not c1.ctx.no_grad
     m1, m2 = (a * b).history, (a * b).history
     assert m1 is not None and m2 is not None and m1.ctx is not m2.ctx
 
