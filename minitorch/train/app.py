@@ -14,10 +14,29 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .config import RunConfig
-from .loop import StepHook, StopCheck, Training
+from .loop import Status, StepHook, StopCheck
+
+
+class Outcome(Protocol):
+    """How a run ended, as the harness reports it (``Training`` is one)."""
+
+    @property
+    def status(self) -> Status:
+        """``completed``, ``diverged`` or ``interrupted``."""
+        ...
+
+    @property
+    def diverged_epoch(self) -> int | None:
+        """The epoch whose numbers were not finite, if any."""
+        ...
+
+    @property
+    def epochs_completed(self) -> int:
+        """Whole epochs trained."""
+        ...
 
 
 class App(ABC):
@@ -44,6 +63,14 @@ class App(ABC):
         values = {name: getattr(args, name) for name in names if hasattr(args, name)}
         return self.config_type.from_dict(values)
 
+    def check(self, config: Any) -> None:
+        """Check what the config points at (files, devices) before any output.
+
+        Raises:
+            ConfigError: naming what is wrong.
+        """
+        return None
+
     def default_out(self, config: Any) -> str:
         """The run directory when ``--out`` is not given."""
         return f"runs/{self.name}"
@@ -63,7 +90,7 @@ class App(ABC):
         on_epoch: Callable[[Any], None],
         on_step: StepHook,
         should_stop: StopCheck | None = None,
-    ) -> Training[Any]:
+    ) -> Outcome:
         """Train with ``run_epochs``, reporting each epoch's log to ``on_epoch``."""
 
     @abstractmethod

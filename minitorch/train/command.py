@@ -148,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(e))
     if args.log_every < 1:
         return _error(f"--log-every must be a positive integer, got {args.log_every}")
+    try:
+        app.check(config)
+    except ConfigError as e:
+        return _error(str(e))
     problem = check_budget(app, config)
     if problem:
         return _error(problem)
