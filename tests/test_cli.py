@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from minitorch import apps, cli
+from minitorch import _numba_index, apps, cli
 from minitorch.checkpoint import load_arrays
 from minitorch.train import command, device, get_family, load_run, plane
 from minitorch.train.config import ConfigError, TrainConfig
@@ -385,3 +385,24 @@ def test_last_epoch_line_and_summary_agree_with_what_they_say(
     )
     assert f"final weights: loss {loss:.6f} correct {kept}/8" in summary
     assert metrics["final_weights_loss"] == pytest.approx(loss, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "scalar", "--model", "lecture", "--hidden", "4"], "2 hidden units"),
+        (["train", "tensor", "--backend", "cuda"], "needs a CUDA GPU"),
+    ],
+)
+def test_models_that_cannot_be_built_fail_before_any_output(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.setattr(_numba_index, "cuda_is_available", lambda: False)
+    out = tmp_path / "run"
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    assert message in _one_error_line(capsys)
+    assert not out.exists()

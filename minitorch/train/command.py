@@ -148,13 +148,13 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(e))
     if args.log_every < 1:
         return _error(f"--log-every must be a positive integer, got {args.log_every}")
+    problem = check_budget(app, config)
+    if problem:
+        return _error(problem)
     try:
         app.check(config)
     except ConfigError as e:
         return _error(str(e))
-    problem = check_budget(app, config)
-    if problem:
-        return _error(problem)
     threads = getattr(args, "threads", None)
     if threads is not None and threads < 1:
         return _error(f"--threads must be a positive integer, got {threads}")

@@ -85,6 +85,10 @@ class PlaneApp(App):
             args.hidden = LECTURE_HIDDEN if lecture else TrainConfig.hidden
         return super().config(args)
 
+    def check(self, config: TrainConfig) -> None:
+        """Build the network once: its family rejects what it cannot train."""
+        self.family.build(config)
+
     def default_out(self, config: TrainConfig) -> str:
         """``runs/MODEL-DATASET``."""
         return f"runs/{config.model}-{config.dataset.lower()}"
