@@ -353,14 +353,27 @@ def test_force_never_replaces_a_directory_that_is_not_a_run(
     ],
 )
 def test_oversized_runs_are_refused_before_any_work(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], asked: str
+    tmp_path: Path, argv: list[str], asked: str
 ) -> None:
+    """In a child capped at 4 GB of address space: a refusal that came too late
+    would fail with MemoryError there instead of taking this machine's memory."""
     out = tmp_path / "run"
-    assert cli.main([*argv, "--out", str(out)]) == 2
-    line = _one_error_line(capsys)
-    assert asked in line and "of memory; the limit is" in line
-    assert f"{command.size_text(command.memory_limit())}" in line
-    assert not out.exists()
+    cap = "import resource; resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))"
+    full = [*argv, "--out", str(out)]
+    run = f"{cap}; from minitorch.cli import main; raise SystemExit(main({full!r}))"
+    done = subprocess.run(
+        [sys.executable, "-c", run],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert asked in lines[0] and "of memory; the limit is" in lines[0]
+    assert command.size_text(command.memory_limit()) in lines[0]
+    assert done.stdout == "" and not out.exists()
 
 
 def test_last_epoch_line_and_summary_agree_with_what_they_say(
