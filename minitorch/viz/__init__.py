@@ -23,16 +23,19 @@ s, so Pillow now writes the ~1200 labels, and about half of what remains is PNG
 encoding.
 
 Modules: ``graph`` (model), ``layout``, ``style`` (shared look), ``svg``, ``png``,
-``dot``, ``stepper`` (frames from the real ``backpropagate``), ``html`` (the
-slideshow page), ``export`` (all files of an expression), ``parser`` (the safe
-expression language), ``network`` (hidden-layer pictures), ``commands`` (CLI).
+``dot``, ``stepper`` (frames from the real ``backpropagate``), ``backward`` (that
+pass with maths failures as errors), ``html`` (the slideshow page), ``export`` (all
+files of an expression, within the picture budgets), ``parser`` (the safe
+expression language and its budgets), ``network`` (hidden-layer pictures),
+``commands`` (CLI).
 """
 
+from .backward import checked_backward
 from .dot import render_dot
-from .export import write_pictures
+from .export import GraphSizeError, write_pictures
 from .graph import ExprGraph, Frame, build_graph, static_frame
 from .network import write_network_pictures
-from .parser import ExpressionError, build, parse
+from .parser import ExpressionError, MathError, build, parse
 from .png import render_png
 from .stepper import backprop_frames, record_backward
 from .style import graph_layout
@@ -48,10 +51,13 @@ __all__ = [
     "render_png",
     "render_dot",
     "record_backward",
+    "checked_backward",
     "backprop_frames",
     "write_pictures",
+    "GraphSizeError",
     "write_network_pictures",
     "ExpressionError",
+    "MathError",
     "build",
     "parse",
 ]

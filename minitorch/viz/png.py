@@ -244,10 +244,14 @@ def render_png(
     frame: Frame,
     path: str | Path,
     caption_rows: int = 0,
+    max_pixels: float = MAX_PIXELS,
 ) -> None:
-    """Write ``frame`` drawn over ``graph`` as a PNG file at ``path``."""
+    """Write ``frame`` drawn over ``graph`` as a PNG file at ``path``.
+
+    A picture of more than ``max_pixels`` is drawn at a lower resolution.
+    """
     c = canvas(layout, frame, caption_rows)
-    scale = min(1.0, math.sqrt(MAX_PIXELS / (c.width * c.height)))
+    scale = min(1.0, math.sqrt(max_pixels / (c.width * c.height)))
     fig = Figure(
         figsize=(c.width / DPI, c.height / DPI), dpi=DPI * scale, facecolor="white"
     )
