@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..checkpoint import CheckpointError
-from ..train.runs import load_run, load_snapshots
+from .explain_run import load_explain_run
 from .export import MAX_FRAME_NODES, GraphSizeError, draws_frames, write_pictures
 from .graph import ExprGraph, build_graph
 from .network import write_network_pictures
@@ -191,7 +191,7 @@ def run_explain(args: argparse.Namespace) -> int:
     """Load a run directory and write the network pictures; print their paths."""
     run = Path(args.run)
     try:
-        model, data, _ = load_run(run)
+        loaded = load_explain_run(run)
     except FileNotFoundError:
         return _error(
             f"{str(run)!r} is not a run directory (no model.npz); "
@@ -199,20 +199,20 @@ def run_explain(args: argparse.Namespace) -> int:
         )
     except CheckpointError as e:
         return _error(str(e))
+    model = loaded.model
     if not hasattr(model, "hidden_activations"):
         return _error(
             f"{str(run)!r} holds a {type(model).__name__}; explain-network "
             "draws the lecture's scalar Network"
         )
-    try:
-        snapshots = load_snapshots(run)
-    except FileNotFoundError:
-        snapshots = []
     hidden = model.layer1.out_size
     if args.units is not None and not all(0 <= u < hidden for u in args.units):
         return _error(f"--units must be between 0 and {hidden - 1}, got {args.units}")
     out = Path(args.out) if args.out else run / "explain"
     units = (args.units[0], args.units[1]) if args.units else None
-    paths = write_network_pictures(model, data, out, snapshots, units)
+    try:
+        paths = write_network_pictures(model, loaded.data, out, loaded.snapshots, units)
+    except OSError as e:
+        return _error(f"cannot write to --out {str(out)!r}: {e.strerror or e}")
     print(f"wrote {out}/: " + " ".join(p.name for p in paths))
     return 0
