@@ -249,7 +249,7 @@ class _Parser:
 
     def number(self, token: Token) -> Expr:
         if not math.isfinite(float(token.text)):
-            raise ExpressionError(
+            raise MathError(
                 f"number {shorten(token.text, 24)} at column {token.column} is too "
                 "large for a float",
                 self.text,
