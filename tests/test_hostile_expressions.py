@@ -122,6 +122,16 @@ def test_error_quotes_a_window_not_the_expression() -> None:
     assert shown[caret.index("^")] == "$"
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 3000 + " b", "f" * 3000 + "(x)", "q" * 3000, "x" + " +x" * 3000 + ")"],
+)
+def test_long_names_are_shortened_in_errors(text: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        build(text, {f"v{i}": 1.0 for i in range(500)} | {"x": 1.0})
+    assert all(len(line) <= 3 * WINDOW for line in str(info.value).splitlines())
+
+
 def test_control_characters_are_not_echoed() -> None:
     with pytest.raises(ExpressionError) as info:
         parse("x + \x1b[2J\n y")

@@ -191,7 +191,7 @@ class _Parser:
         self.too_deep_at = 0
 
     def error(self, token: Token, expected: str | None = None) -> ExpressionError:
-        what = "end of input" if token.kind == "end" else repr(token.text)
+        what = "end of input" if token.kind == "end" else repr(shorten(token.text, 24))
         hint = f" (expected {expected})" if expected else ""
         return ExpressionError(
             f"unexpected {what} at column {token.column}{hint}", self.text, token.column
@@ -216,8 +216,8 @@ class _Parser:
             if token.kind == "name" and follower.kind == "op" and follower.text == "(":
                 if token.text not in FUNCTIONS:
                     raise ExpressionError(
-                        f"unknown function {token.text!r} at column {token.column} "
-                        f"(known: {', '.join(sorted(FUNCTIONS))})",
+                        f"unknown function {shorten(token.text, 24)!r} at column "
+                        f"{token.column} (known: {', '.join(sorted(FUNCTIONS))})",
                         self.text,
                         token.column,
                     )
@@ -408,9 +408,10 @@ def build(text: str, values: Mapping[str, float]) -> Scalar:
     expr = parse(text)
     for v in variables(expr):
         if v.text not in values:
-            given = ", ".join(sorted(values)) if values else "none"
+            given = shorten(", ".join(sorted(values))) if values else "none"
             raise ExpressionError(
-                f"undefined variable {v.text!r} at column {v.span[0]} (given: {given})",
+                f"undefined variable {shorten(v.text, 24)!r} at column {v.span[0]} "
+                f"(given: {given})",
                 text,
                 v.span[0],
             )
