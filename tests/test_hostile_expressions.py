@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from minitorch.cli import main
 from minitorch.viz.backward import checked_backward
-from minitorch.viz.export import MAX_FRAME_NODES, MAX_GRAPH_NODES
+from minitorch.viz.budgets import MAX_FRAME_NODES, MAX_GRAPH_NODES
 from minitorch.viz.graph import build_graph
 from minitorch.viz.parser import (
     MAX_DEPTH,

@@ -24,18 +24,17 @@ encoding.
 
 Modules: ``graph`` (model), ``layout``, ``style`` (shared look), ``svg``, ``png``,
 ``dot``, ``stepper`` (frames from the real ``backpropagate``), ``backward`` (that
-pass with maths failures as errors), ``html`` (the slideshow page), ``export`` (all
-files of an expression, within the picture budgets), ``parser`` (the safe
-expression language and its budgets), ``network`` (hidden-layer pictures),
-``commands`` (CLI).
+pass with maths failures as errors), ``budgets`` (how large a graph is drawn),
+``html`` (the slideshow page), ``export`` (all files of an expression), ``parser``
+(the safe expression language and its budgets), ``network`` (hidden-layer
+pictures), ``explain_run`` (a run read back and checked), ``commands`` (CLI).
 """
 
-from .backward import checked_backward
 from .dot import render_dot
-from .export import GraphSizeError, write_pictures
+from .export import write_pictures
 from .graph import ExprGraph, Frame, build_graph, static_frame
 from .network import write_network_pictures
-from .parser import ExpressionError, MathError, build, parse
+from .parser import ExpressionError, build, parse
 from .png import render_png
 from .stepper import backprop_frames, record_backward
 from .style import graph_layout
@@ -51,13 +50,10 @@ __all__ = [
     "render_png",
     "render_dot",
     "record_backward",
-    "checked_backward",
     "backprop_frames",
     "write_pictures",
-    "GraphSizeError",
     "write_network_pictures",
     "ExpressionError",
-    "MathError",
     "build",
     "parse",
 ]

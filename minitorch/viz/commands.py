@@ -13,10 +13,8 @@ import sys
 from pathlib import Path
 
 from ..checkpoint import CheckpointError
-from .explain_run import load_explain_run
-from .export import MAX_FRAME_NODES, GraphSizeError, draws_frames, write_pictures
+from .budgets import MAX_FRAME_NODES, GraphSizeError, draws_frames
 from .graph import ExprGraph, build_graph
-from .network import write_network_pictures
 from .parser import MAX_LENGTH, ExpressionError, build, shorten
 
 EXIT_USAGE = 2
@@ -155,6 +153,8 @@ def run_graph(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return _error(f"--out {args.out!r} is a file; give a directory")
+    from .export import write_pictures  # matplotlib loads only when drawing
+
     try:
         paths = write_pictures(result, out, text)
     except (ExpressionError, GraphSizeError) as e:
@@ -189,6 +189,9 @@ def _leaf_derivatives(graph: ExprGraph) -> list[tuple[str, float]]:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Load a run directory and write the network pictures; print their paths."""
+    from .explain_run import load_explain_run  # numpy and the trainers load here
+    from .network import write_network_pictures  # matplotlib loads only when drawing
+
     run = Path(args.run)
     try:
         loaded = load_explain_run(run)

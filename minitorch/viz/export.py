@@ -4,10 +4,7 @@
 ``frames/step_NNN.svg/.png`` (the backward pass, frame 0 = before backward), and
 ``backprop.html`` (all frames in one page with a slider).
 
-Budgets keep every picture small: a graph of more than ``MAX_GRAPH_NODES`` nodes
-is refused before anything is drawn (its layout and files grow with the square of
-its size), and the backward pass is drawn frame by frame (one full picture per
-step) only for graphs of up to ``MAX_FRAME_NODES`` nodes.
+The budgets of ``budgets.py`` are checked before anything is drawn.
 """
 
 from __future__ import annotations
@@ -16,8 +13,9 @@ import re
 from pathlib import Path
 
 from .backward import checked_backward
+from .budgets import check_graph_size, draws_frames
 from .dot import render_dot
-from .graph import ExprGraph, Traceable, build_graph, static_frame
+from .graph import Traceable, build_graph, static_frame
 from .html import render_html
 from .parser import shorten
 from .png import render_png
@@ -25,8 +23,6 @@ from .stepper import backprop_frames, totals
 from .style import caption_rows, graph_layout
 from .svg import render_svg
 
-MAX_GRAPH_NODES = 300
-MAX_FRAME_NODES = 60
 # Each frame is a full picture and PNG encoding dominates its cost, so frames get
 # a quarter of the whole graph's pixels; the SVG frames stay exact.
 FRAME_PIXELS = 3e6
@@ -40,24 +36,6 @@ FRAME_RULE = (
     "real backward pass, one per variable processed. Red: derivatives still waiting "
     "and the contributions just sent. Keys ← and → step too."
 )
-
-
-class GraphSizeError(ValueError):
-    """A graph with more nodes than a picture is drawn for."""
-
-
-def check_graph_size(graph: ExprGraph) -> None:
-    """Refuse a graph beyond ``MAX_GRAPH_NODES``, naming its size and the limit."""
-    if len(graph.nodes) > MAX_GRAPH_NODES:
-        raise GraphSizeError(
-            f"the graph has {len(graph.nodes)} nodes; pictures are drawn for at "
-            f"most {MAX_GRAPH_NODES}"
-        )
-
-
-def draws_frames(graph: ExprGraph) -> bool:
-    """Whether the backward pass of ``graph`` is drawn step by step."""
-    return len(graph.nodes) <= MAX_FRAME_NODES
 
 
 def _clear_old_frames(out: Path) -> None:
