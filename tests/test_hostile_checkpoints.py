@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minitorch.checkpoint import MAX_ENTRIES, CheckpointError, load_arrays
+from minitorch.checkpoint import MAX_ENTRIES, CheckpointError, load_arrays, save_arrays
 from minitorch.cli import main
 from minitorch.train import TrainConfig, fit, save_run
 from minitorch.viz.explain_run import MAX_POINTS, load_explain_run
@@ -317,3 +317,13 @@ def test_damaged_checkpoints_load_or_fail_cleanly(
             assert isinstance(meta, dict)
             assert all(a.dtype == np.float64 for a in arrays.values())
     assert path.read_bytes() == bytes(data)
+
+
+@pytest.mark.slow
+def test_a_zip64_directory_of_many_entries_still_loads(tmp_path: Path) -> None:
+    """Past 65,535 entries the archive's end record moves to its zip64 form."""
+    path = tmp_path / "big.npz"
+    save_arrays(path, {f"w{i}": np.float64(i) for i in range(70_000)}, {"n": 1})
+    arrays, meta = load_arrays(path)
+    assert meta == {"n": 1}
+    assert len(arrays) == 70_000 and arrays["w69999"] == 69_999.0
