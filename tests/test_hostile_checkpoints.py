@@ -125,7 +125,11 @@ CASES: dict[str, tuple[Callable[[Path], object], str]] = {
     "dataset a list": (_config_change("dataset", ["Xor"]), "config.dataset must be"),
     "hidden a string": (_config_change("hidden", "2"), "config.hidden must be int"),
     "hidden a bool": (_config_change("hidden", True), "config.hidden must be int"),
-    "model tensor": (_config_change("model", "tensor"), "draws the lecture's scalar"),
+    "model tensor": (_config_change("model", "tensor"), "draws the course's scalar"),
+    "network lecture": (
+        _config_change("network", "lecture"),
+        "holds the lecture network",
+    ),
     "config a list": (
         lambda run: _rewrite(
             run / "model.npz", *_read(run / "model.npz")[:1], {"config": [1]}

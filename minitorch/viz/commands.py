@@ -206,7 +206,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if not hasattr(model, "hidden_activations"):
         return _error(
             f"{str(run)!r} holds a {type(model).__name__}; explain-network "
-            "draws the lecture's scalar Network"
+            "draws the course's scalar Network"
         )
     hidden = model.layer1.out_size
     if args.units is not None and not all(0 <= u < hidden for u in args.units):

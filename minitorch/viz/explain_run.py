@@ -119,7 +119,13 @@ def load_explain_run(run_dir: str | Path) -> ExplainRun:
     if config.model != "scalar":
         raise CheckpointError(
             f"{where} holds a {config.model!r} model; explain-network draws the "
-            "lecture's scalar Network"
+            "course's scalar Network"
+        )
+    if config.network == "lecture":
+        run = str(run_dir)
+        raise CheckpointError(
+            f"{run!r} holds the lecture network; draw it with "
+            f"'minitorch lecture 1.4 --run {run}'"
         )
     _check_sizes(config, arrays, where)
     model = get_family(config.model).build(config)
