@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 from ._numba_index import (
     CudaKernel,
-    cuda,
     cuda_device,
     cuda_index_helpers,
     cuda_kernel,
+    cuda_module,
     float64,
     int32,
 )
@@ -54,6 +54,10 @@ from .tensor_ops import (
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+# The CUDA module as kernels see it (thread/block ids, shared and local arrays,
+# barriers); kernels reference it as a global, which numba resolves.
+cuda = cuda_module()
 
 __all__ = [
     "THREADS_PER_BLOCK",

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._numba_index import njit, prange
+from ._numba_index import cached_njit, prange
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import Shape, Storage, Strides, TensorData, prod
@@ -74,7 +74,7 @@ def _tensor_conv1d(
         out[b * out_strides[0] + o * out_strides[1] + t * out_strides[2]] = acc
 
 
-tensor_conv1d = njit(_tensor_conv1d, parallel=True)
+tensor_conv1d = cached_njit(_tensor_conv1d, parallel=True)
 
 
 def _tensor_conv2d(
@@ -143,7 +143,7 @@ def _tensor_conv2d(
         ] = acc
 
 
-tensor_conv2d = njit(_tensor_conv2d, parallel=True, fastmath=True)
+tensor_conv2d = cached_njit(_tensor_conv2d, parallel=True, fastmath=True)
 
 
 # ---------------------------------------------------------------------------

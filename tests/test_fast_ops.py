@@ -264,9 +264,8 @@ def test_parallel_matmul_on_small_inputs(pair: tuple[Tensor, Tensor]) -> None:
 
 def test_sized_kernel_picks_threads_for_big_calls() -> None:
     calls: list[str] = []
-    kernel = fast_ops.SizedKernel(
-        fast_ops.tensor_map(operators.neg), fast_ops._out_cells
-    )
+    neg = fast_ops.tensor_map(operators.neg)
+    kernel = fast_ops.SizedKernel(neg, neg, fast_ops._out_cells)
     kernel.parallel = lambda *args: calls.append("parallel")
     kernel.serial = lambda *args: calls.append("serial")
     small, big = np.zeros(10), np.zeros(fast_ops.PARALLEL_MIN_WORK)
