@@ -216,11 +216,19 @@ def _map_template(
                 p += k * i_str[d]
             n = min(cols - cell % cols, last - cell)
             if o_step == 1 and i_step == 1:
+                dst = out[o : o + n]
+                src = in_storage[p : p + n]
                 for j in range(n):
-                    out[o + j] = op(in_storage[p + j])
+                    dst[j] = op(src[j])
+            elif i_step == 0:
+                value = op(in_storage[p])
+                for j in range(n):
+                    out[o + j * o_step] = value
             else:
+                dst = out[o : o + (n - 1) * o_step + 1 : o_step]
+                src = in_storage[p : p + (n - 1) * i_step + 1 : i_step]
                 for j in range(n):
-                    out[o + j * o_step] = op(in_storage[p + j * i_step])
+                    dst[j] = op(src[j])
             cell += n
 
 
@@ -267,16 +275,23 @@ def _zip_template(
                 q += k * b_str[d]
             n = min(cols - cell % cols, last - cell)
             if o_step == 1 and a_step == 1 and b_step == 1:
+                dst = out[o : o + n]
+                a_run = a_storage[p : p + n]
+                b_run = b_storage[q : q + n]
                 for j in range(n):
-                    out[o + j] = op(a_storage[p + j], b_storage[q + j])
+                    dst[j] = op(a_run[j], b_run[j])
             elif o_step == 1 and a_step == 1 and b_step == 0:
+                dst = out[o : o + n]
+                a_run = a_storage[p : p + n]
                 b = b_storage[q]
                 for j in range(n):
-                    out[o + j] = op(a_storage[p + j], b)
+                    dst[j] = op(a_run[j], b)
             elif o_step == 1 and a_step == 0 and b_step == 1:
+                dst = out[o : o + n]
                 a = a_storage[p]
+                b_run = b_storage[q : q + n]
                 for j in range(n):
-                    out[o + j] = op(a, b_storage[q + j])
+                    dst[j] = op(a, b_run[j])
             else:
                 for j in range(n):
                     out[o + j * o_step] = op(
@@ -324,10 +339,48 @@ def _reduce_template(
             o += k * o_str[d]
             p += k * a_str[d]
         if o_step == 1 and a_step == 1:
+            # The cells are neighbours in ``a`` too: each fold step reads a run.
+            dst = out[o : o + n]
             for k in range(length):
-                start = p + k * step
+                src = a_storage[p + k * step : p + k * step + n]
                 for j in range(n):
-                    out[o + j] = op(out[o + j], a_storage[start + j])
+                    dst[j] = op(dst[j], src[j])
+        elif step == 1:
+            # Each fold reads a run: four folds at a time, so each one's
+            # next step need not wait for its previous one to finish.
+            j = 0
+            while j < n:
+                c0 = o + j * o_step
+                s0 = p + j * a_step
+                if j + 4 <= n:
+                    c1 = c0 + o_step
+                    c2 = c1 + o_step
+                    c3 = c2 + o_step
+                    run0 = a_storage[s0 : s0 + length]
+                    run1 = a_storage[s0 + a_step : s0 + a_step + length]
+                    run2 = a_storage[s0 + 2 * a_step : s0 + 2 * a_step + length]
+                    run3 = a_storage[s0 + 3 * a_step : s0 + 3 * a_step + length]
+                    acc0 = out[c0]
+                    acc1 = out[c1]
+                    acc2 = out[c2]
+                    acc3 = out[c3]
+                    for k in range(length):
+                        acc0 = op(acc0, run0[k])
+                        acc1 = op(acc1, run1[k])
+                        acc2 = op(acc2, run2[k])
+                        acc3 = op(acc3, run3[k])
+                    out[c0] = acc0
+                    out[c1] = acc1
+                    out[c2] = acc2
+                    out[c3] = acc3
+                    j += 4
+                else:
+                    run0 = a_storage[s0 : s0 + length]
+                    acc0 = out[c0]
+                    for k in range(length):
+                        acc0 = op(acc0, run0[k])
+                    out[c0] = acc0
+                    j += 1
         else:
             for k in range(length):
                 start = p + k * step
@@ -451,21 +504,28 @@ def _tensor_matrix_multiply(
         if b_col_step == 1:
             for k in range(inner):
                 b_row = b_start + k * b_k_step
+                b_run = b_storage[b_row : b_row + width]
                 for i in range(height):
                     a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
+                    acc_row = acc[i]
                     for j in range(width):
-                        acc[i, j] += a_ik * b_storage[b_row + j]
+                        acc_row[j] += a_ik * b_run[j]
         else:
             for k in range(inner):
                 b_row = b_start + k * b_k_step
+                b_col = b_storage[b_row : b_row + (width - 1) * b_col_step + 1]
+                b_strided = b_col[::b_col_step]
                 for i in range(height):
                     a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
+                    acc_row = acc[i]
                     for j in range(width):
-                        acc[i, j] += a_ik * b_storage[b_row + j * b_col_step]
+                        acc_row[j] += a_ik * b_strided[j]
         for i in range(height):
             o = out_start + (first_row + i) * out_row_step + first_col * out_col_step
+            out_run = out[o : o + (width - 1) * out_col_step + 1 : out_col_step]
+            acc_row = acc[i]
             for j in range(width):
-                out[o + j * out_col_step] = acc[i, j]
+                out_run[j] = acc_row[j]
 
 
 tensor_matrix_multiply: MatMulKernel = cached_njit(
