@@ -27,7 +27,7 @@ import numpy as np
 
 import minitorch
 from minitorch import Tensor, TensorBackend, TensorData
-from minitorch._numba_index import cuda, cuda_is_available
+from minitorch._numba_index import cuda_is_available, cuda_module
 from minitorch.cuda_ops import CudaOps
 from minitorch.fast_ops import FastOps
 
@@ -220,12 +220,12 @@ def run_checks(quick: bool) -> None:
 def timed(fn: Callable[[], object], rounds: int) -> float:
     """Median seconds of ``fn`` after one warm-up call, the GPU drained each time."""
     fn()
-    cuda.synchronize()
+    cuda_module().synchronize()
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
         fn()
-        cuda.synchronize()
+        cuda_module().synchronize()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -295,7 +295,7 @@ def run_timings(quick: bool, rounds: int) -> None:
 def describe_device() -> str:
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         return "numba CUDA simulator (NUMBA_ENABLE_CUDASIM=1): checks logic, not a GPU"
-    device: Any = cuda.get_current_device()
+    device: Any = cuda_module().get_current_device()
     name = device.name.decode() if isinstance(device.name, bytes) else device.name
     return f"{name} (compute capability {device.compute_capability})"
 
