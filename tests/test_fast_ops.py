@@ -10,10 +10,12 @@ quick.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -403,3 +405,89 @@ def test_runs_as_plain_python_without_jit() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
+    """A second process loads the kernels from disk: nothing compiles, nothing said.
+
+    ``on_first_compile`` fires once in the first process (numba compiles there)
+    and never in the second, which must still compute the same values.
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from minitorch import _numba_index, operators
+        from minitorch.fast_ops import tensor_map
+
+        calls = []
+        _numba_index.on_first_compile(lambda: calls.append(1))
+        kernel = tensor_map(operators.neg)
+        out, a = np.zeros(3), np.arange(3.0)
+        shape, strides = np.array([3], np.int32), np.array([1], np.int32)
+        kernel(out, shape, strides, a, shape, strides)
+        kernel(out, shape, strides, a, shape, strides)
+        print(len(calls), out.tolist())
+        """
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        ).stdout.split(maxsplit=1)
+        for _ in range(2)
+    ]
+    assert [count for count, _ in runs] == ["1", "0"]
+    assert all(values.strip() == "[-0.0, -1.0, -2.0]" for _, values in runs)
+    assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
+
+
+def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
+    """No writable cache location (read-only install, no user cache): no error,
+    no warning, the kernels simply compile in the process.
+
+    The copy's ``__pycache__`` and the user cache directory are files, so numba
+    can create neither (file modes would not stop a root user).
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    package = Path(minitorch.__file__).parent
+    copy = tmp_path / "minitorch"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "__pycache__").touch()
+    (tmp_path / "no-cache").touch()
+    script = textwrap.dedent(
+        """
+        import warnings
+        warnings.simplefilter("error")
+        import minitorch
+        fast = minitorch.TensorBackend(minitorch.FastOps)
+        a = minitorch.tensor([1.0, 2.0, 0.0], backend=fast)
+        print(minitorch.__file__, (a.exp() + 1.0 / a).to_numpy().tolist())
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env |= {
+        "PYTHONPATH": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "no-cache" / "numba"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    where, values = result.stdout.split(maxsplit=1)
+    assert where == str(copy / "__init__.py")
+    assert values.strip() == str([1.0 + np.e, float(np.exp(2.0)) + 0.5, float("inf")])
+    assert not list(tmp_path.rglob("*.nbi"))
