@@ -184,6 +184,11 @@ def num_threads() -> int:
     return int(numba.get_num_threads())
 
 
+def set_num_threads(threads: int) -> None:
+    """Run parallel CPU kernels on ``threads`` threads (at most numba's pool size)."""
+    numba.set_num_threads(threads)
+
+
 def cuda_is_available() -> bool:
     """True when numba can launch CUDA kernels (a GPU, or the simulator)."""
     return bool(cuda_module().is_available())

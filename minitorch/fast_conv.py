@@ -21,7 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._numba_index import cached_njit, prange
+from . import fast_ops
+from ._numba_index import bind_operator, cached_njit, num_threads, prange
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import Shape, Storage, Strides, TensorData, prod
@@ -92,6 +93,9 @@ def _tensor_conv1d(
 
 
 tensor_conv1d = cached_njit(_tensor_conv1d, parallel=True, fastmath=True)
+_serial_conv1d = cached_njit(
+    bind_operator(_tensor_conv1d, fast_ops.op, "serial"), fastmath=True
+)
 
 
 def _tensor_conv2d(
@@ -174,6 +178,9 @@ def _tensor_conv2d(
 
 
 tensor_conv2d = cached_njit(_tensor_conv2d, parallel=True, fastmath=True)
+_serial_conv2d = cached_njit(
+    bind_operator(_tensor_conv2d, fast_ops.op, "serial"), fastmath=True
+)
 
 
 # ---------------------------------------------------------------------------
@@ -221,6 +228,12 @@ _Kernel = Callable[
 ]
 
 
+_SERIAL: dict[_Kernel, _Kernel] = {
+    tensor_conv1d: _serial_conv1d,
+    tensor_conv2d: _serial_conv2d,
+}
+
+
 def _host(t: Tensor) -> tuple[Storage, Shape, Strides]:
     """``t``'s kernel arguments with the storage on the host (copied off a GPU).
 
@@ -249,6 +262,10 @@ def _convolve(
     """
     out = TensorData(np.zeros(int(prod(out_shape))), out_shape)
     target = out.permute(1, 0, *range(2, out.dims)) if swap_out_channels else out
+    # Small convolutions run on one thread, as FastOps' kernels do.
+    multiply_adds = out.size * int(prod(weight.shape[1:]))
+    if multiply_adds < fast_ops.PARALLEL_MIN_WORK or num_threads() == 1:
+        kernel = _SERIAL[kernel]
     kernel(*target.tuple(), target.size, *_host(input), *_host(weight), reverse)
     result = Tensor(out, backend=input.backend)
     result._type_(input.backend)  # back onto the GPU for a CUDA backend

@@ -48,6 +48,7 @@ from ._numba_index import (
     bind_operator,
     cached_njit,
     njit,
+    num_threads,
     operator_key,
     prange,
 )
@@ -77,9 +78,13 @@ CELLS_PER_TASK = 4096
 # the fastest cache while the fold walks the reduced dim.
 FOLD_RUN = 64
 
-# Work (cells read or multiply-adds) below which a call runs serially. About
-# what one core does in the time it takes to wake the other threads.
-PARALLEL_MIN_WORK = 32_768
+# Work (cells read or multiply-adds) below which a call runs serially: about a
+# millisecond of one core's work. Waking the other threads costs tens of
+# microseconds on an idle machine, but when another process holds a core a
+# parallel call waits for its descheduled thread (a scheduler tick, several
+# milliseconds). Only calls long enough to absorb that stall go parallel, so a
+# small model trains as fast on a busy machine as on an idle one.
+PARALLEL_MIN_WORK = 1 << 19
 
 T = TypeVar("T", bound=Callable[..., Any])
 
@@ -555,8 +560,10 @@ class SizedKernel(Generic[K]):
         self.work = work
 
     def __call__(self, *args: object) -> None:
-        big = self.work(*args) >= PARALLEL_MIN_WORK
-        (self.parallel if big else self.serial)(*args)
+        if self.work(*args) >= PARALLEL_MIN_WORK and num_threads() > 1:
+            self.parallel(*args)
+        else:
+            self.serial(*args)
 
 
 def _out_cells(out: Storage, *_: object) -> int:

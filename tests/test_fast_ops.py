@@ -153,9 +153,12 @@ def _big(shape: tuple[int, ...], order: tuple[int, ...], seed: int) -> Tensor:
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1)], ids=["dense", "permuted"])
-def test_large_tensors_span_many_tasks(order: tuple[int, ...]) -> None:
-    shape = (16, 65, 40)  # 41600 cells: parallel kernels, many CELLS_PER_TASK runs
-    assert int(np.prod(shape)) >= fast_ops.PARALLEL_MIN_WORK
+def test_large_tensors_span_many_tasks(
+    order: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 41600 cells: many CELLS_PER_TASK runs and FOLD_RUN runs, on the threads.
+    monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    shape = (16, 65, 40)
     a, b = _big(shape, order, 0), _big(shape, order, 1)
     x, y = a.to_numpy(), b.to_numpy()
     np.testing.assert_allclose((a * b).to_numpy(), x * y)
@@ -212,15 +215,17 @@ def test_matmul_shapes(
 
 
 @pytest.mark.parametrize("b_order", [(0, 1, 2), (2, 1, 0)], ids=["b-rows", "b-cols"])
-def test_big_matmul_of_transposed_views(b_order: tuple[int, ...]) -> None:
+def test_big_matmul_of_transposed_views(
+    b_order: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Parallel kernel, any strides: ``a`` is a transposed view, ``b`` either kind.
 
-    Rows of 41 split into tasks of ROWS_PER_TASK with a partial last one.
+    Rows of 41 and columns of 137 split into MATMUL_ROWS × MATMUL_COLS blocks
+    with partial last ones.
     """
+    monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
     a = _big((3, 41, 30), (0, 2, 1), 3)
-    b = _big((3, 30, 37), b_order, 4)
-    multiply_adds = 3 * 41 * 37 * 30
-    assert multiply_adds >= fast_ops.PARALLEL_MIN_WORK
+    b = _big((3, 30, 137), b_order, 4)
     np.testing.assert_allclose((a @ b).to_numpy(), a.to_numpy() @ b.to_numpy())
 
 
@@ -264,7 +269,10 @@ def test_parallel_matmul_on_small_inputs(pair: tuple[Tensor, Tensor]) -> None:
     assert_same(parallel(a, b), expected)
 
 
-def test_sized_kernel_picks_threads_for_big_calls() -> None:
+def test_sized_kernel_picks_threads_for_big_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fast_ops, "num_threads", lambda: 2)
     calls: list[str] = []
     neg = fast_ops.tensor_map(operators.neg)
     kernel = fast_ops.SizedKernel(neg, neg, fast_ops._out_cells)
@@ -273,7 +281,9 @@ def test_sized_kernel_picks_threads_for_big_calls() -> None:
     small, big = np.zeros(10), np.zeros(fast_ops.PARALLEL_MIN_WORK)
     kernel(small)
     kernel(big)
-    assert calls == ["serial", "parallel"]
+    monkeypatch.setattr(fast_ops, "num_threads", lambda: 1)
+    kernel(big)
+    assert calls == ["serial", "parallel", "serial"]
 
 
 # ---------------------------------------------------------------------------
