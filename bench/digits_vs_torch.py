@@ -317,7 +317,7 @@ def busy_core(pin: bool) -> Iterator[None]:
     """Run a Python busy loop in another process (on core 0 if ``pin``) meanwhile."""
     code = "while True: pass"
     if pin:
-        code = f"import os; os.sched_setaffinity(0, {{0}}); {code}"
+        code = "import os\nos.sched_setaffinity(0, {0})\n" + code
     loop = subprocess.Popen([sys.executable, "-c", code])
     try:
         yield

@@ -234,18 +234,6 @@ _SERIAL: dict[_Kernel, _Kernel] = {
 }
 
 
-def _host(t: Tensor) -> tuple[Storage, Shape, Strides]:
-    """``t``'s kernel arguments with the storage on the host (copied off a GPU).
-
-    The kernels run on the CPU; a CUDA backend's tensors are staged through
-    host memory so convolutions work, if slowly, on every backend.
-    """
-    storage, shape, strides = t.tuple()
-    if not isinstance(storage, np.ndarray):
-        storage = storage.copy_to_host()
-    return storage, shape, strides
-
-
 def _convolve(
     kernel: _Kernel,
     input: Tensor,
@@ -258,18 +246,27 @@ def _convolve(
 
     With ``swap_out_channels`` the kernel sees the output with dims 0 and 1
     swapped (a view), so it can fill a weight gradient laid out ``(o, c, ...)``
-    while computing it as ``(c, o, ...)``.
+    while computing it as ``(c, o, ...)``. On a CUDA backend the GPU twin of
+    the kernel runs on the device-resident storages instead.
     """
     out = TensorData(np.zeros(int(prod(out_shape))), out_shape)
+    on_gpu = input.backend.cuda
+    if on_gpu:
+        out.to_cuda_()
     target = out.permute(1, 0, *range(2, out.dims)) if swap_out_channels else out
-    # Small convolutions run on one thread, as FastOps' kernels do.
-    multiply_adds = out.size * int(prod(weight.shape[1:]))
-    if multiply_adds < fast_ops.PARALLEL_MIN_WORK or num_threads() == 1:
-        kernel = _SERIAL[kernel]
-    kernel(*target.tuple(), target.size, *_host(input), *_host(weight), reverse)
-    result = Tensor(out, backend=input.backend)
-    result._type_(input.backend)  # back onto the GPU for a CUDA backend
-    return result
+    args = (*target.tuple(), *input.tuple(), *weight.tuple(), reverse)
+    if on_gpu:
+        from .cuda_ops import convolve
+
+        convolve(out.dims - 2, *args)
+    else:
+        # Small convolutions run on one thread, as FastOps' kernels do.
+        multiply_adds = out.size * int(prod(weight.shape[1:]))
+        if multiply_adds < fast_ops.PARALLEL_MIN_WORK or num_threads() == 1:
+            kernel = _SERIAL[kernel]
+        storage, shape, strides = args[0], args[1], args[2]
+        kernel(storage, shape, strides, target.size, *args[3:])
+    return Tensor(out, backend=input.backend)
 
 
 def _conv_backward(
