@@ -74,9 +74,9 @@ __all__ = [
 # splits into hundreds of tasks for the threads to share.
 CELLS_PER_TASK = 4096
 
-# Output cells a reduction folds side by side: their running values stay in
-# the fastest cache while the fold walks the reduced dim.
-FOLD_RUN = 64
+# Output cells a reduction folds side by side: their running values (4 KiB)
+# stay in the fastest cache while the fold walks the reduced dim.
+FOLD_RUN = 512
 
 # Work (cells read or multiply-adds) below which a call runs serially: about a
 # millisecond of one core's work. Waking the other threads costs tens of
