@@ -142,7 +142,7 @@ def bind_operator(template: F, op: Callable[..., Any], key: str) -> F:
 
 
 def on_first_compile(callback: Callable[[], None]) -> None:
-    """Call ``callback`` once, when numba first compiles something in this process.
+    """Call ``callback`` once, when numba next starts compiling in this process.
 
     Loading a kernel from the disk cache is not compiling: a process whose
     kernels are all cached never calls it. Apps use it to explain a slow start.

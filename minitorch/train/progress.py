@@ -67,11 +67,14 @@ def note_compiling(backend: str, stream: TextIO) -> None:
     _compile_noted = True
     from .._numba_index import on_first_compile
 
-    on_first_compile(
-        lambda: print(
-            f"note: numba is compiling the {backend} backend's kernels (once per "
-            "machine: later runs load them from disk); this takes 5-30 s",
-            file=stream,
-            flush=True,
-        )
-    )
+    def say() -> None:
+        # The first compile may come after this run's output has been closed.
+        if not stream.closed:
+            print(
+                f"note: numba is compiling the {backend} backend's kernels (once per "
+                "machine: later runs load them from disk); this takes 5-30 s",
+                file=stream,
+                flush=True,
+            )
+
+    on_first_compile(say)
