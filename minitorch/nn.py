@@ -10,10 +10,9 @@ from __future__ import annotations
 import random
 
 from . import operators
-from .autodiff import Context
 from .fast_ops import FastOps
 from .tensor import Tensor
-from .tensor_functions import Function, rand
+from .tensor_functions import Max, rand
 
 # The course's module-level max reduction. ``Max`` itself does not use it: it
 # dispatches through the input's backend (``backend.max_reduce``).
@@ -78,26 +77,6 @@ def argmax(input: Tensor, dim: int) -> Tensor:
     d = _dim_index(input, dim)
     f = input.f
     return f.eq_zip(input, f.max_reduce(input, d))
-
-
-class Max(Function):
-    """Max along ``dim`` (kept with size 1); d/dx = 1 where x is the max, else 0.
-
-    At ties every maximal position receives the full gradient (``argmax · g``).
-    """
-
-    @staticmethod
-    def forward(ctx: Context, input: Tensor, dim: Tensor) -> Tensor:
-        """Reduce ``input`` with max along ``dim`` on its own backend."""
-        d = int(dim.item())
-        ctx.save_for_backward(input, d)
-        return input.f.max_reduce(input, d)
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
-        """Return ``argmax(input, dim) · g`` and 0 for ``dim``."""
-        input, d = ctx.saved_values
-        return grad_output.f.mul_zip(argmax(input, d), grad_output), 0.0
 
 
 def max(input: Tensor, dim: int) -> Tensor:

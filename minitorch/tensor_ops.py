@@ -18,10 +18,14 @@ plus a ``cuda`` flag. Each primitive is split in two:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
 
-from . import operators
+import numpy as np
+
+from . import ieee754, operators
 from .tensor_data import (
     IndexingError,
     Shape,
@@ -68,6 +72,28 @@ ReduceFn: TypeAlias = Callable[["Tensor", int], "Tensor"]
 # ---------------------------------------------------------------------------
 
 
+class _IgnoreRuntimeWarnings(warnings.catch_warnings):
+    """Filter out RuntimeWarnings, from every thread, for the duration of a block."""
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+
+def _quiet_ieee(threaded: bool) -> AbstractContextManager[object]:
+    """Silence numpy's overflow/invalid warnings while a kernel runs.
+
+    Kernels that run as Python (SimpleOps, numba with the JIT off, the CUDA
+    simulator) compute on numpy scalars, which warn where IEEE 754 answers inf
+    or nan; those are the answers tensors give, so there is nothing to warn
+    about. ``np.errstate`` is per thread, and the CUDA simulator runs every GPU
+    thread as a Python thread, so for CUDA the warnings themselves are filtered.
+    """
+    if threaded:
+        return _IgnoreRuntimeWarnings()
+    return np.errstate(over="ignore", divide="ignore", invalid="ignore")
+
+
 def wrap_map(kernel: MapKernel) -> MapProto:
     """Make a map from a kernel: allocate the output unless given, then fill it.
 
@@ -83,7 +109,8 @@ def wrap_map(kernel: MapKernel) -> MapProto:
                 f"map: input of shape {x.shape} cannot broadcast into output "
                 f"of shape {out.shape}"
             )
-        kernel(*out.tuple(), *x.tuple())
+        with _quiet_ieee(out.backend.cuda):
+            kernel(*out.tuple(), *x.tuple())
         return out
 
     return _map
@@ -94,7 +121,8 @@ def wrap_zip(kernel: ZipKernel) -> ZipFn:
 
     def _zip(a: Tensor, b: Tensor) -> Tensor:
         out = a.zeros(shape_broadcast(a.shape, b.shape))
-        kernel(*out.tuple(), *a.tuple(), *b.tuple())
+        with _quiet_ieee(out.backend.cuda):
+            kernel(*out.tuple(), *a.tuple(), *b.tuple())
         return out
 
     return _zip
@@ -114,7 +142,8 @@ def wrap_reduce(kernel: ReduceKernel, start: float) -> ReduceFn:
         out_shape[dim] = 1
         out = a.zeros(tuple(out_shape))
         out._tensor._storage[:] = start
-        kernel(*out.tuple(), *a.tuple(), dim)
+        with _quiet_ieee(out.backend.cuda):
+            kernel(*out.tuple(), *a.tuple(), dim)
         return out
 
     return _reduce
@@ -144,7 +173,8 @@ def wrap_matrix_multiply(kernel: MatMulKernel) -> ZipFn:
         batch = shape_broadcast(a3.shape[:-2], b3.shape[:-2])
         out_shape = (*batch, a3.shape[-2], b3.shape[-1])
         out = a.zeros(out_shape)
-        kernel(*out.tuple(), *a3.tuple(), *b3.tuple())
+        with _quiet_ieee(out.backend.cuda):
+            kernel(*out.tuple(), *a3.tuple(), *b3.tuple())
         if both_2d:
             # ``out`` is fresh and contiguous, so dropping the size-1 batch dim
             # is a pure re-reading of the same storage.
@@ -224,11 +254,11 @@ class TensorBackend:
         self.neg_map = ops.map(operators.neg)
         self.sigmoid_map = ops.map(operators.sigmoid)
         self.relu_map = ops.map(operators.relu)
-        self.log_map = ops.map(operators.log)
-        self.exp_map = ops.map(operators.exp)
+        self.log_map = ops.map(ieee754.log)
+        self.exp_map = ops.map(ieee754.exp)
         self.id_map = ops.map(operators.id)
         self.id_cmap = ops.cmap(operators.id)
-        self.inv_map = ops.map(operators.inv)
+        self.inv_map = ops.map(ieee754.inv)
 
         self.add_zip = ops.zip(operators.add)
         self.mul_zip = ops.zip(operators.mul)
@@ -236,8 +266,8 @@ class TensorBackend:
         self.eq_zip = ops.zip(operators.eq)
         self.is_close_zip = ops.zip(operators.is_close)
         self.relu_back_zip = ops.zip(operators.relu_back)
-        self.log_back_zip = ops.zip(operators.log_back)
-        self.inv_back_zip = ops.zip(operators.inv_back)
+        self.log_back_zip = ops.zip(ieee754.log_back)
+        self.inv_back_zip = ops.zip(ieee754.inv_back)
 
         self.add_reduce = ops.reduce(operators.add, 0.0)
         self.mul_reduce = ops.reduce(operators.mul, 1.0)
