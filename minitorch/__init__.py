@@ -14,7 +14,7 @@ from . import scalar_functions
 from .scalar_functions import ScalarFunction
 
 # isort: on
-from . import operators
+from . import checkpoint, operators
 from .autodiff import (
     Context,
     Variable,
@@ -31,6 +31,7 @@ from .testing import MathTest, MathTestVariable
 
 # --- tensors (section owned by the tensor work) ---
 # isort: split
+from .backends import BACKEND_NAMES, backend
 from .tensor import History, Tensor
 from .tensor_data import (
     MAX_DIMS,
@@ -39,6 +40,7 @@ from .tensor_data import (
     OutIndex,
     Shape,
     Storage,
+    StorageSizeError,
     Strides,
     TensorData,
     UserIndex,
@@ -98,6 +100,7 @@ from .fast_conv import (
     tensor_conv1d,
     tensor_conv2d,
 )
+from .layers import Conv1d, Conv2d
 from .nn import (
     Max,
     argmax,
@@ -117,6 +120,7 @@ version = "0.4"
 
 __all__ = [
     "operators",
+    "checkpoint",
     "scalar_functions",
     "datasets",
     "version",
@@ -141,6 +145,7 @@ __all__ = [
     # --- tensors ---
     "TensorData",
     "IndexingError",
+    "StorageSizeError",
     "MAX_DIMS",
     "index_to_position",
     "to_index",
@@ -186,6 +191,8 @@ __all__ = [
     "SimpleOps",
     "SimpleBackend",
     "MapProto",
+    "backend",
+    "BACKEND_NAMES",
     # --- end tensors ---
     # --- fast backends ---
     "fast_ops",
@@ -197,6 +204,8 @@ __all__ = [
     "THREADS_PER_BLOCK",
     # --- end fast backends ---
     # --- networks ---
+    "Conv1d",
+    "Conv2d",
     "Conv1dFun",
     "Conv2dFun",
     "conv1d",

@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "fast_ops": 3,
     "cuda_ops": 3,
     "_numba_index": 3,
+    "backends": 3,
     # L4: networks
     "fast_conv": 4,
     "nn": 4,
