@@ -334,7 +334,8 @@ class Tensor:
         """Backpropagate from this tensor, filling ``grad`` on every leaf.
 
         Without ``grad_output`` the tensor must hold one value (seed 1.0); a given
-        ``grad_output`` must have exactly this tensor's shape.
+        ``grad_output`` must have exactly this tensor's shape (shapes ``()`` and
+        ``(1,)`` count as the same, as everywhere for one value).
         """
         if self.is_constant():
             raise RuntimeError(
@@ -348,6 +349,11 @@ class Tensor:
                     f"got shape {self.shape}; call .sum() first or pass grad_output"
                 )
             grad_output = Tensor.make([1.0], self.shape, backend=self.backend)
+        elif _one_value_shapes(grad_output.shape, self.shape):
+            # The course seeds a 0-d output with tensor([1.0]): 0-d counts as 1-D.
+            grad_output = Tensor.make(
+                [grad_output.item()], self.shape, backend=self.backend
+            )
         elif grad_output.shape != self.shape:
             raise ValueError(
                 f"backward(): grad_output has shape {grad_output.shape} but the "
@@ -536,6 +542,11 @@ class Tensor:
     def tuple(self) -> tuple[Storage, Shape, Strides]:
         """Return ``(storage, shape, strides)`` for the kernels."""
         return self._tensor.tuple()
+
+
+def _one_value_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """True for ``()`` against ``(1,)``: a 0-d tensor is treated as 1-D of size 1."""
+    return {a, b} == {(), (1,)}
 
 
 __all__ = ["History", "Tensor"]
