@@ -240,6 +240,19 @@ class Tensor:
     def __setitem__(self, key: IndexKey, val: float) -> None:
         self._tensor.set(self._index(key), val)
 
+    def __bool__(self) -> bool:
+        """The truth of a one-value tensor (``if loss < 0.5:``), as in PyTorch.
+
+        Raises:
+            ValueError: for other sizes, where the truth would be ambiguous.
+        """
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                f"use .all().item() or compare single values"
+            )
+        return bool(self.item())
+
     def __len__(self) -> int:
         """The size of the first dim (as for numpy arrays and PyTorch tensors)."""
         if not self.dims:

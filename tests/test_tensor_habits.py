@@ -147,6 +147,15 @@ def test_numpy_views_of_a_tensor() -> None:
         len(minitorch.tensor(1.0))
 
 
+def test_truth_of_one_value_tensors() -> None:
+    loss = minitorch.tensor([0.25])
+    assert loss < 0.5
+    assert not (loss > 0.5)
+    assert minitorch.tensor(1.0)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(minitorch.tensor([1.0, 2.0]))
+
+
 def test_iterating_a_1d_tensor_gives_its_values() -> None:
     assert list(minitorch.tensor([1.0, 2.0])) == [1.0, 2.0]
     with pytest.raises(TypeError, match="only 1-D"):
