@@ -40,6 +40,7 @@ from ._tensor_strategies import (
     shaped_tensors,
     tensors,
 )
+from .gradcheck import check_random_direction
 
 SIMPLE = minitorch.SimpleBackend
 SIMULATOR = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
@@ -206,6 +207,7 @@ def test_matrix_multiply(backend: TensorBackend, data: st.DataObject) -> None:
         ((1, 2, 3), (5, 3, 4), (5, 2, 4)),
         ((2, 3), (5, 3, 4), (5, 2, 4)),
         ((2, 1, 2, 3), (4, 3, 1), (2, 4, 2, 1)),
+        ((19, 23), (23, 17), (19, 17)),
     ],
 )
 def test_matrix_multiply_shapes(
@@ -281,6 +283,16 @@ def test_reduction_catalogue(
     there = on(backend, t)
     assert_same(tensor_fn(there), tensor_fn(t), np.abs(t.to_numpy()).sum())
     minitorch.grad_check(tensor_fn, there)
+
+
+@pytest.mark.task3_2
+@settings(max_examples=max(2, EXAMPLES // 2))
+@given(data=st.data())
+def test_matrix_multiply_gradient(backend: TensorBackend, data: st.DataObject) -> None:
+    a, b = data.draw(matmul_tensors())
+    x, y = on(backend, a), on(backend, b)
+    minitorch.grad_check(lambda p, q: p @ q, x, y)
+    check_random_direction(lambda p, q: (p @ q).sigmoid(), x, y)
 
 
 def test_backend_propagates_through_training_ops(backend: TensorBackend) -> None:
