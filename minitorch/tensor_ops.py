@@ -244,7 +244,9 @@ class TensorBackend:
     """The callables a tensor needs, specialised from one ops class.
 
     Building one only creates closures; kernels compile on first use (a numba
-    backend can be constructed on a machine without a GPU).
+    backend can be constructed on a machine without a GPU). Logs, exponentials
+    and reciprocals come from ``ieee754`` (``inf``/``nan`` as numpy gives them,
+    where the Scalar ``operators`` raise); everything else from ``operators``.
     """
 
     def __init__(self, ops: type[TensorOps]) -> None:
