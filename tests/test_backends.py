@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,6 +32,7 @@ from minitorch import MathTestVariable, Tensor, TensorBackend, TensorData
 from minitorch._numba_index import cuda_is_available
 
 from . import _programs
+from ._compare import assert_same, assert_same_values
 from ._tensor_strategies import (
     away_from_kinks,
     broadcast_tensors,
@@ -82,36 +82,6 @@ def on(backend: TensorBackend, t: Tensor) -> Tensor:
     data = t._tensor
     copy = TensorData(np.array(data._storage), data.shape, data.strides)
     return Tensor(copy, backend=backend)
-
-
-def assert_same(
-    got: Tensor, expected: Tensor, scale: npt.ArrayLike | None = None
-) -> None:
-    """Equal shapes and values as ``assert_same_values`` compares them."""
-    assert got.shape == expected.shape
-    assert_same_values(got.to_numpy(), expected.to_numpy(), scale)
-
-
-def assert_same_values(
-    a: npt.NDArray[np.float64],
-    b: npt.NDArray[np.float64],
-    scale: npt.ArrayLike | None = None,
-) -> None:
-    """inf and nan in the same cells, finite values to 1e-9 relative.
-
-    ``scale`` (the summed magnitudes behind each cell of a sum or product) sets
-    an absolute floor of 1e-12 · scale; without it the floor is 1e-300.
-    """
-    floor = np.broadcast_to(
-        1e-300 if scale is None else 1e-12 * np.asarray(scale), b.shape
-    )
-    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
-    infinite = np.isinf(b)
-    np.testing.assert_array_equal(a[infinite], b[infinite])
-    finite = np.isfinite(b)
-    error = np.abs(a[finite] - b[finite])
-    allowed = 1e-9 * np.abs(b[finite]) + floor[finite]
-    assert np.all(error <= allowed), f"{a} != {b}"
 
 
 def apply(backend: TensorBackend, name: str, *args: Any) -> Tensor:
