@@ -114,7 +114,7 @@ def wrap_map(kernel: MapKernel, quiet: bool = True) -> MapProto:
 
     def _map(x: Tensor, out: Tensor | None = None, /) -> Tensor:
         if out is None:
-            out = x.zeros(x.shape)
+            out = _output(x, x.shape)
         elif shape_broadcast(x.shape, out.shape) != out.shape:
             raise IndexingError(
                 f"map: input of shape {x.shape} cannot broadcast into output "
@@ -130,7 +130,8 @@ def wrap_zip(kernel: ZipKernel, quiet: bool = True) -> ZipFn:
     """Make a zip from a kernel: the output has the broadcast shape of both inputs."""
 
     def _zip(a: Tensor, b: Tensor) -> Tensor:
-        out = a.zeros(shape_broadcast(a.shape, b.shape))
+        shape = a.shape if a.shape == b.shape else shape_broadcast(a.shape, b.shape)
+        out = _output(a, shape)
         _run_kernel(
             kernel, quiet, out.backend.cuda, *out.tuple(), *a.tuple(), *b.tuple()
         )
@@ -151,8 +152,7 @@ def wrap_reduce(kernel: ReduceKernel, start: float, quiet: bool = True) -> Reduc
             raise IndexingError(f"reduce: dim {dim} is out of range for {a.shape}")
         out_shape = list(a.shape)
         out_shape[dim] = 1
-        out = a.zeros(tuple(out_shape))
-        out._tensor._storage[:] = start
+        out = _output(a, tuple(out_shape), start)
         _run_kernel(kernel, quiet, out.backend.cuda, *out.tuple(), *a.tuple(), dim)
         return out
 
@@ -182,7 +182,7 @@ def wrap_matrix_multiply(kernel: MatMulKernel, quiet: bool = True) -> ZipFn:
         a3, b3 = _at_least_3d(a), _at_least_3d(b)
         batch = shape_broadcast(a3.shape[:-2], b3.shape[:-2])
         out_shape = (*batch, a3.shape[-2], b3.shape[-1])
-        out = a.zeros(out_shape)
+        out = _output(a, out_shape)
         _run_kernel(
             kernel, quiet, out.backend.cuda, *out.tuple(), *a3.tuple(), *b3.tuple()
         )
@@ -193,6 +193,21 @@ def wrap_matrix_multiply(kernel: MatMulKernel, quiet: bool = True) -> ZipFn:
         return out
 
     return _matrix_multiply
+
+
+def _output(like: Tensor, shape: tuple[int, ...], fill: float | None = None) -> Tensor:
+    """A fresh row-major output of ``shape`` on ``like``'s backend.
+
+    Kernels write every cell of it, so it is not zeroed first (for a large
+    tensor that pass costs as much as a simple kernel); a reduction's output is
+    filled with its start value.
+    """
+    size = int(prod(shape))
+    values = np.empty(size) if fill is None else np.full(size, fill)
+    out = like._new(TensorData(values, shape))
+    if like.backend.cuda:
+        out._type_(like.backend)
+    return out
 
 
 def _at_least_3d(t: Tensor) -> Tensor:

@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "datasets": 0,
     "testing": 0,
     "ieee754": 0,
+    "_lazy": 0,
     # L1: autodiff core, scalars, optimizers, checkpoints, the scalar network
     "autodiff": 1,
     "scalar_functions": 1,
