@@ -168,18 +168,22 @@ class Tensor:
     def _ensure_tensor(self, b: TensorLike) -> Tensor:
         """Turn a number into a ``(1,)`` tensor; move a tensor onto this backend.
 
-        Only between backends of the same kind (two ``TensorBackend(FastOps)``
-        objects, say): tensors of different kinds do not mix silently.
+        A constant (no gradient) is moved in place, as the course's own code expects
+        (expected values and central-difference steps are built on the default
+        backend). A tensor that takes part in a graph is moved only between backends
+        of the same kind: moving it to another kind would silently change where its
+        gradient lives.
 
         Raises:
-            ValueError: if ``b`` lives on a backend of another kind.
+            ValueError: if ``b`` takes a gradient and lives on another kind of backend.
         """
         if isinstance(b, Tensor):
             if b.backend is not self.backend:
-                if b.backend.ops is not self.backend.ops:
+                if b.backend.ops is not self.backend.ops and not b.is_constant():
                     raise ValueError(
-                        f"cannot combine a tensor on {self.backend!r} with one on "
-                        f"{b.backend!r}: create both on the same backend"
+                        f"cannot combine a tensor on {self.backend!r} with one that "
+                        f"takes a gradient on {b.backend!r}: create both on the same "
+                        "backend"
                     )
                 b._type_(self.backend)
             return b
