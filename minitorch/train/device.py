@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
+from ..backends import backend
 from ..module import Module
-from ..tensor_ops import SimpleBackend, TensorBackend
+from ..tensor_ops import TensorBackend
 from .config import ConfigError
 
 # Backends whose kernels numba compiles at first use, in every new process.
@@ -49,20 +50,10 @@ def make_backend(name: str) -> TensorBackend:
     Raises:
         ConfigError: for ``cuda`` without a GPU, or an unknown name.
     """
-    if name == "simple":
-        return SimpleBackend
-    if name == "fast":
-        from ..fast_ops import FastOps
-
-        return TensorBackend(FastOps)
-    if name == "cuda":
-        from .._numba_index import cuda_is_available
-        from ..cuda_ops import CudaOps
-
-        if not cuda_is_available():
-            raise ConfigError("backend 'cuda' needs a CUDA GPU, and none was found")
-        return TensorBackend(CudaOps)
-    raise ConfigError(f"unknown backend {name!r}; choose one of simple, fast, cuda")
+    try:
+        return backend(name)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
 
 def backend_of(model: Module) -> TensorBackend:
