@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "train": 9,
     "viz": 9,
     "images": 9,
+    "text": 9,
     "web": 9,
 }
 

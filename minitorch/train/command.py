@@ -15,6 +15,7 @@ from typing import TextIO
 
 from ..datasets import datasets
 from ..images.command import register_digits
+from ..text.command import register_sentiment
 from .base import ModelFamily
 from .config import BACKENDS, MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
 from .families import FAMILIES
@@ -49,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         _add_options(parser, family)
         parser.set_defaults(handler=run)
     register_digits(families)
+    register_sentiment(families)
 
 
 def _add_options(parser: argparse.ArgumentParser, family: ModelFamily) -> None:
