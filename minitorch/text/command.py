@@ -128,8 +128,9 @@ def register_sentiment(
     add(
         "--threads",
         type=int,
-        default=None,
-        help="numba threads for the fast backend (default: numba's, one per core)",
+        default=1,
+        help="numba threads for the fast backend; this model's kernels are too small "
+        "to gain from more (default: %(default)s)",
     )
     add("--out", default=DEFAULT_OUT, help="output directory (default: %(default)s)")
     add("--quiet", action="store_true", help="no progress bar, no epoch lines")
@@ -230,7 +231,7 @@ def run_sentiment(args: argparse.Namespace) -> int:
     except SentimentConfigError as e:
         return _error(str(e))
     most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    threads = most if args.threads is None else args.threads
+    threads = args.threads
     if not 1 <= threads <= most:
         return _error(f"--threads must be between 1 and {most}, got {threads}")
     out = Path(args.out)

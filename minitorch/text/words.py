@@ -31,9 +31,9 @@ NEGATIVE_ADJECTIVES = _words(
 
 NOUNS = _words(
     "movie film plot story acting script dialogue cast ending direction soundtrack "
-    "score pacing performance characters humor cinematography editing premise "
-    "screenplay finale lead villain hero visuals effects music writing sequel "
-    "documentary comedy drama thriller romance twist opening climax costumes setting "
+    "score pacing performance heroine humor cinematography editing premise "
+    "screenplay finale lead villain hero animation artwork music writing sequel "
+    "documentary comedy drama thriller romance twist opening climax lighting setting "
     "production"
 )
 
