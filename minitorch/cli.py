@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, Protocol, cast
 
+from .lecture import command as lecture_command
 from .text import command as text_command
 from .train import command as train_command
 from .viz import commands as viz_commands
@@ -35,6 +36,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     train_command,
     text_command,
     viz_commands,
+    lecture_command,
     web_command,
 )
 

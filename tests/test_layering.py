@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "optim": 1,
     "checkpoint": 1,
     "scalar_layers": 1,
+    "lecture_network": 1,
     # L2: tensors and the reference backend
     "tensor_data": 2,
     "tensor_ops": 2,
@@ -46,6 +47,7 @@ LAYERS: dict[str, int] = {
     "viz": 9,
     "images": 9,
     "text": 9,
+    "lecture": 9,
     "web": 9,
 }
 
