@@ -18,9 +18,12 @@ from typing import Any
 import numba
 
 from bench._common import machine, median, save_json, table
+from minitorch import FastOps, TensorBackend
 from minitorch.text.config import SentimentConfig
 from minitorch.text.data import HARD_SLICE
 from minitorch.text.train import evaluate, fit_sentiment, prepare
+
+FAST = TensorBackend(FastOps)
 
 
 def _one_run(threads: int) -> dict[str, float]:
@@ -29,7 +32,7 @@ def _one_run(threads: int) -> dict[str, float]:
     data = prepare(config)
     numba.set_num_threads(threads)
     wall, cpu = time.perf_counter(), time.process_time()
-    result = fit_sentiment(config, data)
+    result = fit_sentiment(config, FAST, data)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     assert result.baseline is not None
     test, hard = data.corpus.test, data.corpus.slices[HARD_SLICE]
@@ -47,7 +50,7 @@ def _one_run(threads: int) -> dict[str, float]:
 def run(rounds: int) -> dict[str, Any]:
     """Warm up, then ``rounds`` default runs per thread count, taking turns."""
     began = time.perf_counter()
-    fit_sentiment(SentimentConfig(epochs=1, limit=64))
+    fit_sentiment(SentimentConfig(epochs=1, limit=64), FAST)
     compile_s = time.perf_counter() - began
     counts = sorted({1, int(numba.config.NUMBA_NUM_THREADS)})  # type: ignore[attr-defined]
     load_before = os.getloadavg()

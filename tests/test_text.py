@@ -326,7 +326,7 @@ def test_short_training_beats_chance_clearly() -> None:
     corpus = generate_corpus(0, SMALL)
     data = Prepared(corpus, Vocabulary.build(corpus.train.texts), 16)
     config = SentimentConfig(epochs=2, dim=16, filters=8, seed=1, lr=0.02)
-    result = fit_sentiment(config, data)
+    result = fit_sentiment(config, FAST, data)
     assert result.status == "completed"
     assert result.baseline is not None
     cnn = evaluate(result.cnn.model, data.vocabulary, corpus.test)
@@ -344,7 +344,7 @@ def test_interrupt_stops_before_the_baseline() -> None:
         raise KeyboardInterrupt
 
     result = fit_sentiment(
-        SentimentConfig(epochs=2, dim=8, filters=2), data, on_batch=stop
+        SentimentConfig(epochs=2, dim=8, filters=2), FAST, data, on_batch=stop
     )
     assert result.status == "interrupted"
     assert result.baseline is None
@@ -353,7 +353,7 @@ def test_interrupt_stops_before_the_baseline() -> None:
 
 @pytest.mark.slow
 def test_default_run_meets_the_accuracy_bars() -> None:
-    result = fit_sentiment(SentimentConfig())
+    result = fit_sentiment(SentimentConfig(), FAST)
     assert result.status == "completed" and result.baseline is not None
     data = result.data
     hard = data.corpus.slices[HARD_SLICE]

@@ -21,6 +21,7 @@ from ..checkpoint import CheckpointError
 from ..train.config import ConfigError
 from ..train.progress import ProgressBar, note_compiling
 from ..train.runs import check_writable
+from ..train.tensor_model import make_backend
 from .config import BACKENDS, SentimentConfig, SentimentConfigError
 from .data import HARD_SLICE, DataError, Examples
 from .explain import EmptySentenceError, explain
@@ -262,7 +263,11 @@ def _train_and_save(
     began = time.perf_counter()
     try:
         result = fit_sentiment(
-            config, data, on_epoch=reporter.on_epoch, on_batch=reporter.on_batch
+            config,
+            make_backend(config.backend),
+            data,
+            on_epoch=reporter.on_epoch,
+            on_batch=reporter.on_batch,
         )
     finally:
         reporter.close()

@@ -6,7 +6,7 @@ Imported only when a run is written, so the CLI starts without matplotlib.
 
 from __future__ import annotations
 
-import os
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,21 +16,31 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from ..train.plots import save_figure
-from .explain import Explanation
-from .train import Epoch
+from .data import HARD_SLICE, Vocabulary
+from .explain import Explanation, explain
+from .model import SentimentCNN, TextModel
+from .train import Epoch, SentimentResult, as_tensor, backend_of
+from .words import CONTRASTS, INTENSIFIERS, NEGATORS, polarity_words
 
-PathLike = str | os.PathLike[str]
 COLORS = {"cnn": "#3b5b92", "baseline": "#d95f02"}
 POSITIVE_COLOR = "#1f77b4"
 NEGATIVE_COLOR = "#c0392b"
 NEUTRAL_COLOR = "#555555"
 TOP_FIRINGS = 6
+PICTURED_SENTENCES = 4
+PHRASE_ADJECTIVES = (
+    "good",
+    "great",
+    "funny",
+    "clever",
+    "bad",
+    "dull",
+    "boring",
+    "awful",
+)
 
 
-def plot_curves(
-    path: PathLike, runs: dict[str, list[Epoch]], metric: str, title: str
-) -> None:
+def curves_figure(runs: dict[str, list[Epoch]], metric: str, title: str) -> Figure:
     """``loss`` or ``accuracy`` per epoch: train dashed, validation solid."""
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     ax = fig.add_subplot()
@@ -48,12 +58,10 @@ def plot_curves(
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     ax.set_title(title)
-    save_figure(fig, path)
+    return fig
 
 
-def plot_firings(
-    path: PathLike, explanations: Sequence[Explanation], title: str
-) -> None:
+def firings_figure(explanations: Sequence[Explanation], title: str) -> Figure:
     """Per sentence, the n-grams its strongest filters picked, coloured by share.
 
     Each bar spans the words one filter's max over time chose; blue pushes
@@ -100,7 +108,7 @@ def plot_firings(
             f"{e.text!r}  →  P(positive) = {e.probability:.2f}", fontsize=10, loc="left"
         )
     fig.suptitle(title)
-    save_figure(fig, path)
+    return fig
 
 
 def pca_2d(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -137,12 +145,11 @@ def _scatter(
     ax.set_ylabel("second principal direction")
 
 
-def plot_word_maps(
-    path: PathLike,
+def word_maps_figure(
     words: tuple[Sequence[str], npt.NDArray[np.float64], Sequence[int]],
     phrases: tuple[Sequence[str], npt.NDArray[np.float64], Sequence[int]],
     title: str,
-) -> None:
+) -> Figure:
     """Left: word vectors in 2-D (PCA). Right: the CNN's features of short phrases.
 
     Each argument is ``(labels, vectors (n, d), signs)``; sign +1 is drawn blue,
@@ -156,4 +163,89 @@ def plot_word_maps(
     _scatter(right, *phrases)
     right.set_title("the CNN's pooled features of short phrases (PCA)")
     fig.suptitle(title)
-    save_figure(fig, path)
+    return fig
+
+
+def _pictured(result: SentimentResult) -> list[str]:
+    """A few test sentences to draw: one of each kind when there are kinds."""
+    corpus = result.data.corpus
+    pool = corpus.slices.get(HARD_SLICE, corpus.test)
+    chosen: list[str] = []
+    for kind in ("negation", "contrast", "intensified", "plain", "real"):
+        found = (
+            text
+            for source in (pool, corpus.test)
+            for text, k in zip(source.texts, source.kinds, strict=True)
+            if k == kind
+        )
+        chosen.extend(itertools.islice(found, 1))
+    return chosen[:PICTURED_SENTENCES]
+
+
+def pooled_features(
+    model: SentimentCNN, vocabulary: Vocabulary, texts: list[str]
+) -> npt.NDArray[np.float64]:
+    """Each sentence's ReLU(max over time) of every filter, ``(n, widths·filters)``."""
+    indices, _ = vocabulary.encode(texts)
+    model.eval()
+    maps = model.feature_maps(as_tensor(indices, backend_of(model)))
+    return np.concatenate(
+        [np.maximum(m.to_numpy().max(axis=2), 0.0) for m in maps], axis=1
+    )
+
+
+def _word_map(
+    model: TextModel, vocabulary: Vocabulary
+) -> tuple[list[str], npt.NDArray[np.float64], list[int]]:
+    polarity = polarity_words()
+    function_words = {*NEGATORS, *INTENSIFIERS, *CONTRASTS, "n't", "no"}
+    index = vocabulary.index()
+    chosen = [w for w in vocabulary.words if w in polarity or w in function_words]
+    table = model.embedding.value.to_numpy()
+    vectors = np.array([table[index[w]] for w in chosen]).reshape(len(chosen), -1)
+    return chosen, vectors, [polarity.get(w, 0) for w in chosen]
+
+
+def _phrase_map(
+    model: SentimentCNN, vocabulary: Vocabulary
+) -> tuple[list[str], npt.NDArray[np.float64], list[int]]:
+    polarity = polarity_words()
+    labels: list[str] = []
+    signs: list[int] = []
+    for adjective in PHRASE_ADJECTIVES:
+        sign = polarity[adjective]
+        for phrase, s in (
+            (adjective, sign),
+            (f"not {adjective}", -sign),
+            (f"very {adjective}", sign),
+        ):
+            labels.append(phrase)
+            signs.append(s)
+    texts = [f"the film was {p}" for p in labels]
+    return labels, pooled_features(model, vocabulary, texts), signs
+
+
+def run_figures(result: SentimentResult) -> dict[str, Figure]:
+    """``loss``, ``accuracy``, ``filters`` and ``embeddings``: the run's pictures."""
+    c = result.config
+    source = result.data.corpus.source
+    title = f"sentiment ({source} data) · Adam lr {c.lr:g} · batch {c.batch_size}"
+    runs = {"cnn": result.cnn.history}
+    if result.baseline is not None:
+        runs["baseline"] = result.baseline.history
+    cnn = result.cnn.model
+    assert isinstance(cnn, SentimentCNN)
+    vocabulary = result.data.vocabulary
+    explanations = [explain(cnn, vocabulary, t) for t in _pictured(result)]
+    return {
+        "loss": curves_figure(runs, "loss", f"Loss · {title}"),
+        "accuracy": curves_figure(runs, "accuracy", f"Accuracy · {title}"),
+        "filters": firings_figure(
+            explanations, f"Which filter fired where ({source} test sentences)"
+        ),
+        "embeddings": word_maps_figure(
+            _word_map(cnn, vocabulary),
+            _phrase_map(cnn, vocabulary),
+            f"What the CNN learned ({source} data): blue positive, red negative",
+        ),
+    }

@@ -22,7 +22,6 @@ from ..autodiff import no_grad
 from ..optim import Adam
 from ..tensor import Tensor
 from ..tensor_ops import TensorBackend
-from ..train.tensor_model import make_backend
 from .config import SentimentConfig
 from .data import Corpus, Examples, Indices, Labels, Vocabulary, load_sst2
 from .embeddings import load_glove
@@ -153,10 +152,9 @@ def prepare(config: SentimentConfig) -> Prepared:
 
 
 def build_models(
-    config: SentimentConfig, data: Prepared
+    config: SentimentConfig, data: Prepared, backend: TensorBackend
 ) -> tuple[SentimentCNN, BagOfWords]:
-    """Fresh CNN and baseline for ``config``, their weights drawn from its seed."""
-    backend = make_backend(config.backend)
+    """Fresh CNN and baseline on ``backend``, their weights drawn from the seed."""
     vocab = len(data.vocabulary)
     cnn = SentimentCNN(
         vocab,
@@ -325,11 +323,12 @@ def fit_model(
 
 def fit_sentiment(
     config: SentimentConfig,
+    backend: TensorBackend,
     data: Prepared | None = None,
     on_epoch: Callable[[Epoch], None] | None = None,
     on_batch: Callable[[int, int, float], None] | None = None,
 ) -> SentimentResult:
-    """Train the CNN, then (unless it was stopped) the baseline on the same data.
+    """Train the CNN, then (unless it was stopped) the baseline on ``backend``.
 
     Raises:
         SentimentConfigError: if the config is invalid.
@@ -337,7 +336,7 @@ def fit_sentiment(
     """
     config = config.validated()
     data = prepare(config) if data is None else data
-    cnn, baseline = build_models(config, data)
+    cnn, baseline = build_models(config, data, backend)
     result = SentimentResult(
         config, data, fit_model("cnn", cnn, config, data, on_epoch, on_batch)
     )
