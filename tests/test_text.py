@@ -26,6 +26,7 @@ from minitorch.text.embeddings import load_glove
 from minitorch.text.explain import EmptySentenceError, explain
 from minitorch.text.generate import KINDS, SIZES, generate_corpus, sentence
 from minitorch.text.model import MASKED, BagOfWords, SentimentCNN, embed, padding_mask
+from minitorch.text.plots import pca_2d
 from minitorch.text.train import Prepared, evaluate, fit_sentiment
 from minitorch.text.words import NEGATORS, polarity_words
 
@@ -362,3 +363,18 @@ def test_default_run_meets_the_accuracy_bars() -> None:
     bow_hard = evaluate(result.baseline.model, data.vocabulary, hard)
     assert cnn_test.accuracy >= 0.85
     assert cnn_hard.accuracy - bow_hard.accuracy >= 0.10
+
+
+@settings(max_examples=30)
+@given(st.integers(0, 10_000))
+def test_pca_keeps_the_directions_of_largest_variance(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    spread = rng.standard_normal((40, 6)) * np.array([9.0, 4.0, 0.1, 0.1, 0.1, 0.1])
+    points = spread @ basis.T + rng.standard_normal(6)
+    flat = pca_2d(points)
+    centred = points - points.mean(axis=0)
+    kept = float(np.sum(flat**2)) / float(np.sum(centred**2))
+    assert flat.shape == (40, 2)
+    assert kept > 0.99
+    assert abs(float(np.dot(flat[:, 0], flat[:, 1]))) < 1e-6 * float(np.sum(flat**2))

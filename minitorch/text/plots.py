@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from ..autodiff import no_grad
 from .data import HARD_SLICE, Vocabulary
 from .explain import Explanation, explain
 from .model import SentimentCNN, TextModel
@@ -188,7 +189,8 @@ def pooled_features(
     """Each sentence's ReLU(max over time) of every filter, ``(n, widths·filters)``."""
     indices, _ = vocabulary.encode(texts)
     model.eval()
-    maps = model.feature_maps(as_tensor(indices, backend_of(model)))
+    with no_grad():
+        maps = model.feature_maps(as_tensor(indices, backend_of(model)))
     return np.concatenate(
         [np.maximum(m.to_numpy().max(axis=2), 0.0) for m in maps], axis=1
     )
