@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m minitorch train scalar --dataset Xor --pts 50 --hidden 10 \
-		--lr 0.5 --epochs 500 --seed 0 --out runs/xor
+		--lr 0.5 --epochs 500 --seed 0 --out runs/xor --force
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -187,10 +187,11 @@ def check_conv(dims: int) -> None:
 
 def check_digits_step() -> None:
     """One training step of the digits CNN on the GPU gives FastOps' loss."""
-    from minitorch.images.config import DigitsConfig
     from minitorch.images.data import load_split, one_hot
     from minitorch.images.data import to_tensor as images
-    from minitorch.images.train import build_model, nll_loss
+    from minitorch.images.model import nll_loss
+    from minitorch.train.digits import build_model
+    from minitorch.train.digits_config import DigitsConfig
 
     split = load_split(0, 0.2)
     losses, grads = [], []
@@ -352,14 +353,15 @@ def time_digits_epoch(rounds: int) -> None:
     weights, batch order and bookkeeping; dropout 0), losses checked first."""
     import random
 
-    from minitorch.images.config import DigitsConfig
     from minitorch.images.data import batch_indices, load_split
-    from minitorch.images.train import build_model, make_optimizer, train_epoch
+    from minitorch.train.config import make_optimizer
+    from minitorch.train.digits import build_model, train_epoch
+    from minitorch.train.digits_config import DigitsConfig
 
     config = DigitsConfig(seed=0, batch_size=32, dropout=0.0, backend="cuda")
     split = load_split(config.seed, config.val_fraction)
     model = build_model(config)
-    optimizer = make_optimizer(config, model)
+    optimizer = make_optimizer(config, model.parameters())
     torch = _optional_torch()
     twin_epoch: Callable[[], float] | None = None
     if torch is not None and torch.cuda.is_available():

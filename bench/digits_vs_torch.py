@@ -41,19 +41,14 @@ import torch.nn.functional as F  # noqa: N812 (the usual name)
 
 from bench._common import alternate, machine, median, save_json, table
 from minitorch._numba_index import num_threads, set_num_threads
-from minitorch.images.config import DigitsConfig
 from minitorch.images.data import DigitsSplit, batch_indices, load_split, one_hot
 from minitorch.images.data import to_tensor as mt_images
-from minitorch.images.model import KERNEL, POOL, DigitsCNN
-from minitorch.images.train import (
-    backend_of,
-    build_model,
-    evaluate,
-    make_optimizer,
-    nll_loss,
-    train_epoch,
-)
+from minitorch.images.model import KERNEL, POOL, DigitsCNN, nll_loss
 from minitorch.optim import Optimizer
+from minitorch.train.config import make_optimizer
+from minitorch.train.device import backend_of
+from minitorch.train.digits import build_model, evaluate, train_epoch
+from minitorch.train.digits_config import DigitsConfig
 
 Array = npt.NDArray[np.float64]
 CONFIG = DigitsConfig(seed=0, batch_size=32, dropout=0.0, backend="fast")
@@ -335,7 +330,7 @@ def run(rounds: int, threads: int) -> dict[str, Any]:
     theirs = torch_twin(ours)
     pair = Pair(
         ours,
-        make_optimizer(CONFIG, ours),
+        make_optimizer(CONFIG, ours.parameters()),
         theirs,
         torch.optim.Adam(
             theirs.parameters(), lr=CONFIG.lr, betas=(0.9, 0.999), eps=1e-8

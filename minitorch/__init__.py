@@ -31,7 +31,7 @@ from .module import Module, Parameter
 from .optim import SGD, Adam, Optimizer
 from .testing import MathTest, MathTestVariable
 
-# --- tensors (section owned by the tensor work) ---
+# --- tensors ---
 # isort: split
 from .tensor import History, Tensor
 from .tensor_data import (
@@ -82,7 +82,7 @@ from .tensor_ops import MapProto, SimpleBackend, SimpleOps, TensorBackend, Tenso
 
 # --- end tensors ---
 
-# --- fast backends and networks (section owned by the backend work) ---
+# --- fast backends and networks ---
 # isort: split
 from .nn import (
     Max,

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, Protocol, cast
 
+from . import apps
 from .lecture import command as lecture_command
 from .text import command as text_command
-from .train import command as train_command
 from .viz import commands as viz_commands
 from .web import command as web_command
 
@@ -33,7 +33,7 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    train_command,
+    apps,
     text_command,
     viz_commands,
     lecture_command,
@@ -56,12 +56,37 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def package_version() -> str:
+    """The installed package's version (``unknown`` when run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("minitorch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class _Version(argparse.Action):
+    """``--version``: read the package metadata only when asked (it is slow to load)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"minitorch {package_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every registered command."""
     parser = _Parser(
         prog="minitorch",
         description="minitorch: train the lecture's models and draw what they do.",
     )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Subparsers are _Parser too (argparse copies the class); commands need only the
     # ArgumentParser API, so they are typed against that.

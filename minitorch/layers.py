@@ -14,18 +14,8 @@ import random
 from .fast_conv import conv1d, conv2d
 from .module import Module, Parameter
 from .tensor import Tensor
-from .tensor_functions import rand
+from .tensor_layers import uniform
 from .tensor_ops import SimpleBackend, TensorBackend
-
-
-def _uniform(
-    shape: tuple[int, ...],
-    bound: float,
-    backend: TensorBackend,
-    rng: random.Random | None,
-) -> Tensor:
-    """A tensor of draws from [-bound, bound)."""
-    return bound * (2.0 * rand(shape, backend, rng=rng) - 1.0)
 
 
 def _check_sizes(name: str, **sizes: int) -> None:
@@ -59,10 +49,10 @@ class Conv1d(Module):
         bound = 1.0 / math.sqrt(in_channels * kernel_width)
         shape = (out_channels, in_channels, kernel_width)
         self.weights: Parameter = self.add_parameter(
-            "weights", _uniform(shape, bound, backend, rng)
+            "weights", uniform(shape, bound, backend, rng)
         )
         self.bias: Parameter = self.add_parameter(
-            "bias", _uniform((1, out_channels, 1), bound, backend, rng)
+            "bias", uniform((1, out_channels, 1), bound, backend, rng)
         )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -98,10 +88,10 @@ class Conv2d(Module):
         bound = 1.0 / math.sqrt(in_channels * kh * kw)
         shape = (out_channels, in_channels, kh, kw)
         self.weights: Parameter = self.add_parameter(
-            "weights", _uniform(shape, bound, backend, rng)
+            "weights", uniform(shape, bound, backend, rng)
         )
         self.bias: Parameter = self.add_parameter(
-            "bias", _uniform((out_channels, 1, 1), bound, backend, rng)
+            "bias", uniform((out_channels, 1, 1), bound, backend, rng)
         )
 
     def forward(self, x: Tensor) -> Tensor:

@@ -15,11 +15,14 @@ from .tensor_functions import rand
 from .tensor_ops import SimpleBackend, TensorBackend
 
 
-def _uniform(
-    shape: tuple[int, ...], backend: TensorBackend, rng: random.Random | None
+def uniform(
+    shape: tuple[int, ...],
+    bound: float,
+    backend: TensorBackend,
+    rng: random.Random | None,
 ) -> Tensor:
-    """A tensor of draws from [-1, 1)."""
-    return 2.0 * rand(shape, backend, rng=rng) - 1.0
+    """A tensor of draws from [-bound, bound): the initial weights of every layer."""
+    return bound * (2.0 * rand(shape, backend, rng=rng) - 1.0)
 
 
 class Linear(Module):
@@ -44,10 +47,10 @@ class Linear(Module):
         self.in_size = in_size
         self.out_size = out_size
         self.weights: Parameter = self.add_parameter(
-            "weights", _uniform((in_size, out_size), backend, rng)
+            "weights", uniform((in_size, out_size), 1.0, backend, rng)
         )
         self.bias: Parameter = self.add_parameter(
-            "bias", _uniform((out_size,), backend, rng)
+            "bias", uniform((out_size,), 1.0, backend, rng)
         )
 
     def forward(self, x: Tensor) -> Tensor:

@@ -13,25 +13,19 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch import Tensor
 from minitorch.cli import main
-from minitorch.images import (
-    DigitsCNN,
-    DigitsConfig,
-    DigitsConfigError,
-    evaluate,
-    fit_digits,
-    load_digits_model,
-    load_split,
-    nll_loss,
-)
 from minitorch.images.data import (
     batch_indices,
     load_images,
+    load_split,
     one_hot,
     stratified_split,
     to_tensor,
 )
-from minitorch.images.runs import FILES
-from minitorch.images.train import build_model
+from minitorch.images.model import DigitsCNN, nll_loss
+from minitorch.train.config import ConfigError
+from minitorch.train.digits import build_model, evaluate, fit_digits
+from minitorch.train.digits_config import DigitsConfig
+from minitorch.train.digits_run import FILES, load_digits_model
 
 from .gradcheck import check_random_direction
 
@@ -175,14 +169,14 @@ def test_config_rejects_bad_values_with_a_reason() -> None:
         "backend": "cuda",
     }
     for field, value in bad.items():
-        with pytest.raises(DigitsConfigError, match=r"must|unknown"):
+        with pytest.raises(ConfigError, match=r"must|unknown"):
             DigitsConfig(**{field: value}).validated()  # type: ignore[arg-type]
 
 
 def test_config_round_trips_through_a_dict() -> None:
     config = DigitsConfig(epochs=3, channels=(4, 6), limit=10).validated()
     assert DigitsConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
-    with pytest.raises(DigitsConfigError, match="unknown config keys"):
+    with pytest.raises(ConfigError, match="unknown config keys"):
         DigitsConfig.from_dict({"epochz": 3})
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch import Tensor
-from minitorch.text.config import SentimentConfig, SentimentConfigError
+from minitorch.text.config import SentimentConfig
 from minitorch.text.data import (
     HARD_SLICE,
     PAD,
@@ -29,6 +29,7 @@ from minitorch.text.model import MASKED, BagOfWords, SentimentCNN, embed, paddin
 from minitorch.text.plots import pca_2d
 from minitorch.text.train import Prepared, evaluate, fit_sentiment
 from minitorch.text.words import NEGATORS, polarity_words
+from minitorch.train.config import ConfigError
 
 from .gradcheck import check_each_element, check_random_direction
 
@@ -314,7 +315,7 @@ def test_config_rejects_bad_values_with_a_reason() -> None:
         ({"backend": "gpu"}, "unknown backend"),
         ({"dim": 0}, "dim"),
     ]:
-        with pytest.raises(SentimentConfigError, match=message):
+        with pytest.raises(ConfigError, match=message):
             SentimentConfig(**bad).validated()  # type: ignore[arg-type]
     config = SentimentConfig(widths=(2, 5), embeddings="g.txt")
     assert SentimentConfig.from_dict(config.to_dict()) == config

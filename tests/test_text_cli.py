@@ -120,7 +120,11 @@ def test_predict_rejects_a_damaged_checkpoint(
         (["--backend", "cuda"], "invalid choice"),
         (["--threads", "0"], "--threads"),
         (["--data", "{tmp}/nowhere"], "must be a directory"),
-        (["--embeddings", "{tmp}/glove.txt"], "glove.txt:2: expected a word and 3"),
+        (["--embeddings", "{tmp}/none.txt"], "does not exist"),
+        (
+            ["--embeddings", "{tmp}/glove.txt", "--quiet"],
+            "glove.txt:2: expected a word",
+        ),
     ],
 )
 def test_train_errors_are_one_line(

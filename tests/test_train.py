@@ -234,7 +234,11 @@ def test_run_directory_round_trip(tmp_path: Path) -> None:
 def test_save_run_of_an_empty_interrupted_run(tmp_path: Path) -> None:
     result = fit(TINY)
     empty = FitResult(
-        result.config, result.family, result.model, result.data, "interrupted"
+        result.model,
+        status="interrupted",
+        config=result.config,
+        family=result.family,
+        data=result.data,
     )
     empty.snapshots = [(0, result.model.state_dict())]
     paths = save_run(empty, tmp_path)

@@ -1,27 +1,6 @@
-"""An image classifier on scikit-learn's 8×8 handwritten digits (apps layer).
+"""scikit-learn's 8×8 digits (``data``) and a small CNN for them (``model``).
 
-``fit_digits(DigitsConfig(...))`` trains the ``DigitsCNN``; ``save_digits_run``
-writes a run directory and ``load_digits_model`` rebuilds the trained model.
+Training, run directories and pictures come from the harness: ``minitorch train
+digits`` (``minitorch.train.digits``). Nothing is imported here, so reading the
+data's constants does not load the network's compiled kernels.
 """
-
-from .config import DigitsConfig, DigitsConfigError
-from .data import DigitsSplit, load_split
-from .model import DigitsCNN
-from .runs import load_digits_model, metrics_dict, save_digits_run
-from .train import DigitsEpoch, DigitsResult, evaluate, fit_digits, nll_loss
-
-__all__ = [
-    "DigitsConfig",
-    "DigitsConfigError",
-    "DigitsSplit",
-    "load_split",
-    "DigitsCNN",
-    "DigitsEpoch",
-    "DigitsResult",
-    "fit_digits",
-    "evaluate",
-    "nll_loss",
-    "save_digits_run",
-    "load_digits_model",
-    "metrics_dict",
-]

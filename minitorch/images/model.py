@@ -1,9 +1,10 @@
 """A small convolutional network for 8×8 digits, built from the library's layers.
 
 conv 3×3 → ReLU → conv 3×3 → ReLU → average-pool 2×2 → flatten → dropout → linear →
-log-probabilities of the 10 classes. Average pooling, not max: max-pooling ties
-(blank image regions give many equal values) would get the gradient once per tied
-cell, which is not the derivative when the tied values move together.
+log-probabilities of the 10 classes, trained on ``nll_loss``. Average pooling, not
+max: max-pooling ties (blank image regions give many equal values) would get the
+gradient once per tied cell, which is not the derivative when the tied values move
+together.
 """
 
 from __future__ import annotations
@@ -70,3 +71,10 @@ class DigitsCNN(Module):
             kept = dropout(h, self.dropout_rate, rng=self.dropout_rng)
             h = kept * (1.0 / (1.0 - self.dropout_rate))
         return logsoftmax(self.out(h), 1)
+
+
+def nll_loss(log_probs: Tensor, targets: Tensor) -> Tensor:
+    """Mean negative log-probability of the true class (``targets`` one-hot)."""
+    batch = log_probs.shape[0]
+    picked: Tensor = (log_probs * targets).sum()
+    return picked * (-1.0 / batch)

@@ -6,20 +6,56 @@ functions in ``figures`` each return a matplotlib ``Figure`` for any ``Network``
 and data, for reuse elsewhere (the web app, a notebook).
 """
 
-from .figures import (
-    boundary_figure,
-    dead_unit_figure,
-    final_split_figure,
-    hidden_figure,
-    linear_fit_figure,
-    loss_figure,
-    png_bytes,
-    relu_figure,
-    split_figure,
-)
-from .page import render_page, write_lecture
-from .story import Lecture, LectureError, LectureOptions, build_lecture, dead_units
-from .weights import WeightsError, parse_weights, read_weights
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .figures import (
+        boundary_figure,
+        dead_unit_figure,
+        final_split_figure,
+        hidden_figure,
+        linear_fit_figure,
+        loss_figure,
+        png_bytes,
+        relu_figure,
+        split_figure,
+    )
+    from .page import render_page, write_lecture
+    from .story import Lecture, LectureError, LectureOptions, build_lecture, dead_units
+    from .weights import WeightsError, parse_weights, read_weights
+
+# Each public name and its module, imported on first use: the figures load
+# matplotlib, which ``minitorch --help`` should not wait for.
+_HOMES = {
+    "boundary_figure": "figures",
+    "dead_unit_figure": "figures",
+    "final_split_figure": "figures",
+    "hidden_figure": "figures",
+    "linear_fit_figure": "figures",
+    "loss_figure": "figures",
+    "png_bytes": "figures",
+    "relu_figure": "figures",
+    "split_figure": "figures",
+    "render_page": "page",
+    "write_lecture": "page",
+    "Lecture": "story",
+    "LectureError": "story",
+    "LectureOptions": "story",
+    "build_lecture": "story",
+    "dead_units": "story",
+    "WeightsError": "weights",
+    "parse_weights": "weights",
+    "read_weights": "weights",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` and return it from there."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+
 
 __all__ = [
     "Lecture",

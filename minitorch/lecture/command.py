@@ -15,7 +15,6 @@ from ..checkpoint import CheckpointError
 from ..datasets import datasets
 from ..lecture_network import Network
 from ..train.runs import load_run
-from .page import PAGE, check_out, write_lecture
 from .story import (
     DEFAULT_DATASET,
     DEFAULT_LR,
@@ -124,6 +123,8 @@ def _from_run(run: Path, options: LectureOptions) -> LectureOptions:
 
 def run(args: argparse.Namespace) -> int:
     """Build the lecture for the options and write its page; print what was written."""
+    from .page import PAGE, check_out, write_lecture  # matplotlib loads only to draw
+
     out = Path(args.out)
     problem = check_out(out)
     if problem:

@@ -20,7 +20,7 @@ from ..autodiff import no_grad
 from ..datasets import Graph
 from ..lecture_network import Linear, Network
 from ..scalar import Scalar
-from ..train.plots import LABEL_COLORS, REGION_CMAP
+from ..train.plots import LABEL_COLORS, REGION_CMAP, scatter_points
 from ..viz.network import VIEW
 from ..viz.style import ACTIVE, EDGE, RED, TEXT
 
@@ -45,19 +45,7 @@ def _points(data: Graph) -> Array:
 
 
 def _scatter(ax: Axes, xy: Array, labels: Sequence[int], size: float = 24) -> None:
-    y = np.asarray(labels)
-    for label, colour in enumerate(LABEL_COLORS):
-        mask = y == label
-        ax.scatter(
-            xy[mask, 0],
-            xy[mask, 1],
-            s=size,
-            color=colour,
-            edgecolors="#222222",
-            linewidths=0.4,
-            zorder=3,
-            label=f"label {label}",
-        )
+    scatter_points(ax, xy, labels, size)
 
 
 def _grid(lo: float, hi: float, n: int) -> tuple[Array, Array]:

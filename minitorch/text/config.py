@@ -6,30 +6,24 @@ generated sentences do not depend on it (their splits are fixed).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, replace
+
+from ..train.config import (
+    OPTIMIZERS,
+    ConfigError,
+    RunConfig,
+    is_number,
+    learning_rate,
+    one_of,
+    positive_int,
+)
 
 BACKENDS = ("fast", "simple")
 MAX_WIDTH = 10
 
 
-class SentimentConfigError(ValueError):
-    """A config value a user got wrong; the message says what was expected."""
-
-
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SentimentConfigError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 @dataclass(frozen=True)
-class SentimentConfig:
+class SentimentConfig(RunConfig):
     """One run: model sizes, training, data source and backend.
 
     ``data`` is an SST-2 directory (None: the generated sentences); ``embeddings``
@@ -41,6 +35,7 @@ class SentimentConfig:
     batch_size: int = 32
     lr: float = 0.01
     seed: int = 0
+    optimizer: str = "adam"
     dim: int = 24
     filters: int = 12
     widths: tuple[int, ...] = (3, 4, 5)
@@ -54,65 +49,35 @@ class SentimentConfig:
         """Return this config with normalised types, or raise naming the bad field.
 
         Raises:
-            SentimentConfigError: what was expected and what came.
+            ConfigError: what was expected and what came.
         """
-        _positive_int("epochs", self.epochs)
-        _positive_int("batch size", self.batch_size)
-        _positive_int("dim", self.dim)
-        _positive_int("filters", self.filters)
+        positive_int("epochs", self.epochs)
+        positive_int("batch size", self.batch_size)
+        positive_int("dim", self.dim)
+        positive_int("filters", self.filters)
         if self.limit is not None:
-            _positive_int("limit", self.limit)
+            positive_int("limit", self.limit)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise SentimentConfigError(f"seed must be an integer, got {self.seed!r}")
+            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
         widths = tuple(self.widths)
         if not widths or len(set(widths)) != len(widths):
-            raise SentimentConfigError(
+            raise ConfigError(
                 f"widths must be one or more different sizes, got {list(widths)}"
             )
         for width in widths:
-            _positive_int("each width", width)
+            positive_int("each width", width)
             if width > MAX_WIDTH:
-                raise SentimentConfigError(
+                raise ConfigError(
                     f"widths must be at most {MAX_WIDTH} words, got {width}"
                 )
-        if not _is_number(self.lr) or not (math.isfinite(self.lr) and self.lr > 0):
-            raise SentimentConfigError(
-                f"learning rate must be positive and finite, got {self.lr!r}"
-            )
-        if not _is_number(self.dropout) or not 0.0 <= self.dropout < 1.0:
-            raise SentimentConfigError(
-                f"dropout must be in [0, 1), got {self.dropout!r}"
-            )
-        if self.backend not in BACKENDS:
-            raise SentimentConfigError(
-                f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}"
-            )
-        return replace(
-            self, lr=float(self.lr), dropout=float(self.dropout), widths=widths
-        )
+        lr = learning_rate(self.lr)
+        if not is_number(self.dropout) or not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        one_of("optimizer", self.optimizer, OPTIMIZERS)
+        one_of("backend", self.backend, BACKENDS)
+        return replace(self, lr=lr, dropout=float(self.dropout), widths=widths)
 
     @property
     def source(self) -> str:
         """``generated`` or ``sst2``: named in every output."""
         return "generated" if self.data is None else "sst2"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The config as a JSON-able dict (metrics and checkpoint metadata)."""
-        values = asdict(self)
-        values["widths"] = list(self.widths)
-        return values
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> SentimentConfig:
-        """Rebuild a config saved with ``to_dict`` (unknown keys are an error).
-
-        Raises:
-            SentimentConfigError: on unknown keys or invalid values.
-        """
-        unknown = sorted(set(values) - {f.name for f in fields(cls)})
-        if unknown:
-            raise SentimentConfigError(f"unknown config keys {unknown}")
-        raw = dict(values)
-        if "widths" in raw:
-            raw["widths"] = tuple(raw["widths"])
-        return cls(**raw).validated()

@@ -157,6 +157,27 @@ def _read_tsv(path: Path) -> Examples:
     return Examples(tuple(texts), np.array(labels, dtype=np.int64), ("real",) * n)
 
 
+def check_inputs(data: str | None, embeddings: str | None) -> None:
+    """Fail fast, before any training, when a data folder or vectors file is absent.
+
+    Raises:
+        DataError: naming the missing folder or file.
+    """
+    if data is not None:
+        folder = Path(data)
+        if not folder.is_dir():
+            raise DataError(
+                f"--data must be a directory holding {SST2_FILES}, got {str(folder)!r}"
+            )
+        for name in SST2_FILES:
+            if not (folder / name).is_file():
+                raise DataError(
+                    f"{str(folder / name)!r} is missing (SST-2 needs {SST2_FILES})"
+                )
+    if embeddings is not None and not Path(embeddings).is_file():
+        raise DataError(f"embeddings file {embeddings!r} does not exist")
+
+
 def load_sst2(directory: str | Path, seed: int = 0) -> Corpus:
     """SST-2 from ``train.tsv`` and ``dev.tsv`` in ``directory``.
 

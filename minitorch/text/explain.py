@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autodiff import no_grad
+from ..train.device import backend_of
 from .data import Vocabulary, tokenize
 from .model import SentimentCNN
-from .train import as_tensor, backend_of
+from .train import as_tensor
 
 
 class EmptySentenceError(ValueError):

@@ -17,10 +17,11 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from ..autodiff import no_grad
+from ..train.device import backend_of
 from .data import HARD_SLICE, Vocabulary
 from .explain import Explanation, explain
 from .model import SentimentCNN, TextModel
-from .train import Epoch, SentimentResult, as_tensor, backend_of
+from .train import Epoch, SentimentResult, as_tensor
 from .words import CONTRASTS, INTENSIFIERS, NEGATORS, polarity_words
 
 COLORS = {"cnn": "#3b5b92", "baseline": "#d95f02"}

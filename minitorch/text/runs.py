@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
+from ..train.config import ConfigError
+from ..train.device import make_backend
 from ..train.plots import save_figure
-from ..train.runs import write_json
-from ..train.tensor_model import make_backend
-from .config import SentimentConfig, SentimentConfigError
+from ..train.rundir import write_json
+from .config import SentimentConfig
 from .data import Vocabulary
 from .metrics import metrics_dict
 from .model import BagOfWords, SentimentCNN, TextModel
@@ -84,7 +85,7 @@ def load_sentiment_model(
         raise CheckpointError(f"{str(path)!r} is not a sentiment checkpoint")
     try:
         config = SentimentConfig.from_dict(raw)
-    except (TypeError, SentimentConfigError) as e:
+    except (TypeError, ConfigError) as e:
         raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
     vocabulary = Vocabulary(tuple(words))
     backend = make_backend(config.backend)

@@ -1,9 +1,9 @@
 """Train the sentence CNN and the bag-of-words baseline the same way.
 
-Both see the same batches (same seed), the same optimizer (Adam) and the same
-binary cross-entropy. A run never raises for a diverged loss or Ctrl-C:
-``status`` says how it ended, and each model keeps the weights of its last whole
-epoch whose numbers were finite.
+Both see the same batches (same seed), the same optimizer and the same binary
+cross-entropy, each in the harness's epoch loop: a run never raises for a diverged
+loss or Ctrl-C, ``status`` says how it ended, and each model keeps the weights of
+its last whole epoch whose numbers were finite.
 """
 
 from __future__ import annotations
@@ -12,28 +12,28 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from ..autodiff import no_grad
-from ..optim import Adam
+from ..module import Module
+from ..optim import Optimizer
 from ..tensor import Tensor
 from ..tensor_ops import TensorBackend
+from ..train.config import make_optimizer
+from ..train.device import backend_of
+from ..train.loop import Status, StepHook, StopCheck, Training, run_epochs
 from .config import SentimentConfig
 from .data import Corpus, Examples, Indices, Labels, Vocabulary, load_sst2
 from .embeddings import load_glove
 from .generate import generate_corpus
 from .model import BagOfWords, SentimentCNN, TextModel
 
-Status = Literal["completed", "diverged", "interrupted"]
-State = dict[str, npt.NDArray[np.float64]]
 EVAL_BATCH = 256
 EPSILON = 1e-7  # keeps log() finite when a probability saturates at 0 or 1
 UNKNOWN_VECTOR_SCALE = 0.25
-MODELS = ("cnn", "baseline")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,15 @@ class Epoch:
     val_loss: float
     val_accuracy: float
     seconds: float
+
+    @property
+    def loss(self) -> float:
+        """The epoch's mean training loss."""
+        return self.train_loss
+
+    def finite(self) -> bool:
+        """Whether every number of the epoch is finite."""
+        return all(math.isfinite(v) for v in (self.train_loss, self.val_loss))
 
 
 @dataclass(frozen=True)
@@ -76,14 +85,10 @@ class Prepared:
 
 
 @dataclass
-class ModelRun:
-    """One model's training: the weights it keeps and its epochs."""
+class ModelRun(Training[Epoch]):
+    """One model's training (``cnn`` or ``baseline``) in the harness's loop."""
 
-    name: str
-    model: TextModel
-    status: Status = "completed"
-    history: list[Epoch] = field(default_factory=list)
-    diverged_epoch: int | None = None
+    name: str = "cnn"
 
 
 @dataclass
@@ -96,12 +101,26 @@ class SentimentResult:
     baseline: ModelRun | None = None
 
     @property
+    def stopped(self) -> ModelRun:
+        """The first model that did not complete (the CNN if both did)."""
+        if self.cnn.status == "completed" and self.baseline is not None:
+            return self.baseline
+        return self.cnn
+
+    @property
     def status(self) -> Status:
         """How the run ended: the first model that did not complete decides."""
-        for run in (self.cnn, self.baseline):
-            if run is not None and run.status != "completed":
-                return run.status
-        return "completed"
+        return self.stopped.status
+
+    @property
+    def diverged_epoch(self) -> int | None:
+        """The epoch whose numbers became NaN/inf, if one did."""
+        return self.stopped.diverged_epoch
+
+    @property
+    def epochs_completed(self) -> int:
+        """Whole epochs of the model that stopped the run (or of the baseline)."""
+        return self.stopped.epochs_completed
 
 
 def load_corpus(config: SentimentConfig) -> Corpus:
@@ -176,12 +195,6 @@ def build_models(
     return cnn, baseline
 
 
-def backend_of(model: TextModel) -> TensorBackend:
-    """The backend the model's weights live on (inputs must go there too)."""
-    backend: TensorBackend = model.embedding.value.backend
-    return backend
-
-
 def as_tensor(indices: Indices, backend: TensorBackend) -> Tensor:
     """Word indices ``(n, length)`` as a constant tensor, trimmed to the longest row."""
     used = int(np.max(np.sum(indices >= 0, axis=1), initial=1))
@@ -205,9 +218,7 @@ def _labels(labels: Labels, backend: TensorBackend) -> Tensor:
     return out
 
 
-def evaluate(
-    model: TextModel, vocabulary: Vocabulary, examples: Examples
-) -> Evaluation:
+def evaluate(model: Module, vocabulary: Vocabulary, examples: Examples) -> Evaluation:
     """Loss, accuracy and probabilities in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
     indices, _ = vocabulary.encode(examples.texts)
@@ -232,20 +243,19 @@ def evaluate(
     return Evaluation(total / count, float(np.sum(correct)) / count, probabilities)
 
 
-class _NonFiniteError(Exception):
-    """A training step produced a NaN/inf loss."""
-
-
 def _train_epoch(
     model: TextModel,
-    optimizer: Adam,
+    optimizer: Optimizer,
     indices: Indices,
     labels: Labels,
     config: SentimentConfig,
     rng: random.Random,
-    on_batch: Callable[[int, int, float], None] | None,
+    on_batch: StepHook | None,
 ) -> tuple[float, float]:
-    """One shuffled pass over the training sentences; ``(mean loss, accuracy)``."""
+    """One shuffled pass over the training sentences; ``(mean loss, accuracy)``.
+
+    A NaN/inf loss ends the pass at once and is returned as the loss.
+    """
     backend = backend_of(model)
     model.train()
     order = list(range(len(labels)))
@@ -260,7 +270,7 @@ def _train_epoch(
         loss = cross_entropy(p, _labels(labels[batch], backend))
         value = loss.item()
         if not math.isfinite(value):
-            raise _NonFiniteError
+            return value, 0.0
         loss.view(1).backward()
         optimizer.step()
         loss_sum += value * len(batch)
@@ -270,53 +280,41 @@ def _train_epoch(
     return loss_sum / len(labels), correct / len(labels)
 
 
-def _finite(state: State) -> bool:
-    return all(bool(np.isfinite(v).all()) for v in state.values())
-
-
 def fit_model(
     name: str,
     model: TextModel,
     config: SentimentConfig,
     data: Prepared,
     on_epoch: Callable[[Epoch], None] | None = None,
-    on_batch: Callable[[int, int, float], None] | None = None,
+    on_batch: StepHook | None = None,
+    should_stop: StopCheck | None = None,
 ) -> ModelRun:
-    """Train ``model`` with Adam for ``config.epochs``, validating after each."""
-    run = ModelRun(name, model)
-    optimizer = Adam(model.trainable(), config.lr)
+    """Train ``model`` for ``config.epochs``, validating after each epoch."""
+    run = ModelRun(model, name=name)
+    optimizer = make_optimizer(config, model.trainable())
     rng = random.Random(f"minitorch.text batches {config.seed}")
     train = data.corpus.train
     indices, _ = data.vocabulary.encode(train.texts)
-    for epoch in range(1, config.epochs + 1):
-        start = model.state_dict()
-        try:
-            began = time.perf_counter()
-            loss, accuracy = _train_epoch(
-                model, optimizer, indices, train.labels, config, rng, on_batch
-            )
-            val = evaluate(model, data.vocabulary, data.corpus.validation)
-            seconds = time.perf_counter() - began
-            if not (math.isfinite(val.loss) and _finite(model.state_dict())):
-                raise _NonFiniteError
-        except _NonFiniteError:
-            model.load_state_dict(start)
-            run.status, run.diverged_epoch = "diverged", epoch
-            break
-        except KeyboardInterrupt:
-            model.load_state_dict(start)
-            run.status = "interrupted"
-            break
-        record = Epoch(
+    epoch = 0
+
+    def one_epoch() -> Epoch:
+        nonlocal epoch
+        epoch += 1
+        began = time.perf_counter()
+        loss, accuracy = _train_epoch(
+            model, optimizer, indices, train.labels, config, rng, on_batch
+        )
+        val = evaluate(model, data.vocabulary, data.corpus.validation)
+        seconds = time.perf_counter() - began
+        return Epoch(
             name, epoch, config.epochs, loss, accuracy, val.loss, val.accuracy, seconds
         )
-        run.history.append(record)
+
+    def report(_: int, numbers: Epoch, seconds: float) -> None:
         if on_epoch is not None:
-            try:
-                on_epoch(record)
-            except KeyboardInterrupt:
-                run.status = "interrupted"
-                break
+            on_epoch(numbers)
+
+    run_epochs(run, one_epoch, config.epochs, "end", report, should_stop)
     model.eval()
     return run
 
@@ -326,22 +324,22 @@ def fit_sentiment(
     backend: TensorBackend,
     data: Prepared | None = None,
     on_epoch: Callable[[Epoch], None] | None = None,
-    on_batch: Callable[[int, int, float], None] | None = None,
+    on_batch: StepHook | None = None,
+    should_stop: StopCheck | None = None,
 ) -> SentimentResult:
     """Train the CNN, then (unless it was stopped) the baseline on ``backend``.
 
     Raises:
-        SentimentConfigError: if the config is invalid.
+        ConfigError: if the config is invalid.
         DataError: if ``data`` is not given and reading it fails.
     """
     config = config.validated()
     data = prepare(config) if data is None else data
     cnn, baseline = build_models(config, data, backend)
-    result = SentimentResult(
-        config, data, fit_model("cnn", cnn, config, data, on_epoch, on_batch)
-    )
-    if result.cnn.status == "completed":
+    first = fit_model("cnn", cnn, config, data, on_epoch, on_batch, should_stop)
+    result = SentimentResult(config, data, first)
+    if first.status == "completed":
         result.baseline = fit_model(
-            "baseline", baseline, config, data, on_epoch, on_batch
+            "baseline", baseline, config, data, on_epoch, on_batch, should_stop
         )
     return result

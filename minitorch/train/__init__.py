@@ -1,19 +1,23 @@
-"""Training loops, run directories and plots for the 2-D toy problems (apps layer).
+"""The training harness (apps layer): one driver for every model family.
 
-``fit(TrainConfig(...))`` trains any registered model family; ``save_run`` writes a
-run directory and ``load_run`` rebuilds the trained model from one.
+``fit(TrainConfig(...))`` trains a 2-D classifier; ``fit_digits`` the digits CNN;
+``save_run``/``load_run`` write and read run directories. ``minitorch train``
+(``command.py``) drives every app registered in ``families.py``.
 """
 
+from .app import App
 from .base import EpochResult, ModelFamily
-from .config import ConfigError, TrainConfig, make_optimizer
+from .config import ConfigError, RunConfig, TrainConfig, make_optimizer
 from .families import FAMILIES, get_family
 from .fit import EpochLog, FitResult, fit, load_data, snapshot_epochs
-from .plots import plot_boundary, plot_loss
+from .loop import Training, run_epochs
 from .runs import load_config, load_run, load_snapshots, metrics_dict, save_run
 from .scalar_model import predict, train_epoch
 
 __all__ = [
+    "App",
     "TrainConfig",
+    "RunConfig",
     "ConfigError",
     "make_optimizer",
     "EpochResult",
@@ -22,6 +26,8 @@ __all__ = [
     "get_family",
     "EpochLog",
     "FitResult",
+    "Training",
+    "run_epochs",
     "fit",
     "load_data",
     "snapshot_epochs",
@@ -32,6 +38,4 @@ __all__ = [
     "load_snapshots",
     "load_config",
     "metrics_dict",
-    "plot_loss",
-    "plot_boundary",
 ]

@@ -1,123 +1,96 @@
-"""``minitorch train <model>``: train on a 2-D dataset and write a run directory.
+"""``minitorch train <app>``: the one driver every app trains through.
 
-One subcommand per registered model family. Exit codes: 0 success, 2 user error,
-3 the loss diverged (NaN/inf), 130 interrupted (Ctrl-C); 1 if results could not be
-written. Whatever was trained is saved in every case but a user error.
+It reads the options into the app's config, checks the run fits in memory and
+that ``--out`` can take it before any work starts, trains with the progress bar
+and epoch lines, saves the run directory as one unit, prints the summary and
+returns the exit code: 0 success, 2 user error, 3 the loss diverged (NaN/inf),
+130 interrupted (Ctrl-C or SIGTERM); 1 if results could not be written. Whatever
+was trained is saved in every case but a user error.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
-from ..datasets import datasets
-from ..images.command import register_digits
-from ..text.command import register_sentiment
-from .base import ModelFamily
-from .config import (
-    BACKENDS,
-    MOMENTUM,
-    NETWORKS,
-    OPTIMIZERS,
-    ConfigError,
-    TrainConfig,
-)
-from .families import FAMILIES
-from .fit import EpochLog, FitResult, fit
-from .progress import ProgressBar, note_compiling
-from .runs import check_writable, save_run
-from .scalar_model import LECTURE_HIDDEN
+from .app import App
+from .config import MOMENTUM, OPTIMIZERS, ConfigError, RunConfig
+from .device import COMPILED_BACKENDS, note_compiling, using_threads
+from .progress import Reporter
+from .rundir import check_out, run_directory, signals_deferred, signals_interrupt
 
+EXIT_WRITE = 1
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
-DEFAULTS = TrainConfig()
+EPILOG = (
+    "Exit codes: 0 done, 2 bad arguments, 3 loss diverged (NaN/inf), 130 "
+    "interrupted (Ctrl-C or SIGTERM). Results so far are saved on 3 and 130."
+)
+# A run may use at most this share of the machine's memory.
+MEMORY_SHARE = 0.5
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``train`` with one sub-subcommand per model family, and ``digits``."""
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    apps: Sequence[App],
+) -> None:
+    """Add ``train`` with one sub-subcommand per app (``minitorch/apps.py``)."""
     train = subparsers.add_parser(
         "train",
-        help="train a model (2-D datasets or digits); writes plots, metrics and "
-        "checkpoint",
-        description="Train a model on one of the six 2-D datasets (scalar, tensor) "
-        "or on scikit-learn's 8x8 digits (digits).",
+        help="train a model; writes plots, metrics and checkpoint",
+        description="Train a model: "
+        + "; ".join(f"{app.name}: {app.description}" for app in apps)
+        + ".",
     )
-    families = train.add_subparsers(dest="family", metavar="MODEL", required=True)
-    for family in FAMILIES.values():
-        parser = families.add_parser(
-            family.name,
-            help=family.description,
-            description=f"Train {family.description}.",
-            epilog="Exit codes: 0 done, 2 bad arguments, 3 loss diverged (NaN/inf), "
-            "130 interrupted. Results so far are saved on 3 and 130.",
+    choices = train.add_subparsers(dest="app", metavar="MODEL", required=True)
+    for app in apps:
+        parser = choices.add_parser(
+            app.name,
+            help=app.description,
+            description=f"Train {app.description}.",
+            epilog=EPILOG,
         )
-        _add_options(parser, family)
-        parser.set_defaults(handler=run)
-    register_digits(families)
-    register_sentiment(families)
+        app.add_options(parser)
+        _add_shared_options(parser, app)
+        parser.set_defaults(handler=run, train_app=app)
 
 
-def _add_options(parser: argparse.ArgumentParser, family: ModelFamily) -> None:
-    d = DEFAULTS
+def _add_shared_options(parser: argparse.ArgumentParser, app: App) -> None:
+    # An app whose config lacks a field (e.g. one fixed optimizer) lacks its option.
+    d = app.config_type().to_dict()
     add = parser.add_argument
-    names = ", ".join(datasets)
-    add("--dataset", default=d.dataset, help=f"{names} (default: %(default)s)")
-    add("--pts", type=int, default=d.pts, help="training points (default: %(default)s)")
-    add(
-        "--hidden",
-        type=int,
-        default=None,
-        help=f"units per hidden layer (default: {d.hidden}; the lecture model has 2)",
-    )
-    if family.name == "scalar":
+    default = "(default: %(default)s)"
+    if "lr" in d:
+        add("--lr", type=float, default=d["lr"], help=f"learning rate {default}")
+    if "epochs" in d:
+        add("--epochs", type=int, default=d["epochs"], help=f"epochs {default}")
+    if "seed" in d:
         add(
-            "--model",
-            choices=NETWORKS,
-            default=d.network,
-            help="course: the course's 2 -> hidden -> hidden -> 1 network; lecture: "
-            "the lecture's unit1, unit2 (ReLU) and unit3 (default: %(default)s)",
-        )
-    add("--lr", type=float, default=d.lr, help="learning rate (default: %(default)s)")
-    add("--epochs", type=int, default=d.epochs, help="epochs (default: %(default)s)")
-    add(
-        "--seed",
-        type=int,
-        default=d.seed,
-        help="seed of the data and the weights (default: %(default)s)",
-    )
-    add(
-        "--optimizer",
-        choices=OPTIMIZERS,
-        default=d.optimizer,
-        help=f"update rule; momentum uses {MOMENTUM} (default: %(default)s)",
-    )
-    if family.batched:
-        add(
-            "--batch-size",
+            "--seed",
             type=int,
-            default=None,
-            help="points per step (default: all)",
+            default=d["seed"],
+            help=f"seed of everything random in the run {default}",
         )
+    if "optimizer" in d:
         add(
-            "--backend",
-            choices=BACKENDS,
-            default=d.backend,
-            help="simple (pure Python), fast (numba) or cuda (default: %(default)s)",
+            "--optimizer",
+            choices=OPTIMIZERS,
+            default=d["optimizer"],
+            help=f"update rule; momentum uses {MOMENTUM} {default}",
         )
-    add("--out", default=None, help="output directory (default: runs/MODEL-DATASET)")
+    add("--out", default=None, help="output directory (default: runs/...)")
+    add("--force", action="store_true", help="replace a run already in --out")
     add(
         "--log-every",
         type=int,
-        default=10,
-        help="print 'Epoch N loss L correct C/N time T' every N epochs and at the "
-        "end; T is the mean seconds per epoch since the previous line "
-        "(default: %(default)s)",
+        default=app.log_every,
+        help="print an epoch line every N epochs and after the last; its time is "
+        "the mean seconds per epoch since the previous line (default: %(default)s)",
     )
-    add("--log-scale", action="store_true", help="log-scaled loss axis in loss.png")
     add("--quiet", action="store_true", help="no progress bar, no epoch lines")
 
 
@@ -126,116 +99,113 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
-class _Reporter:
-    """Turns ``fit``'s per-epoch callbacks into the progress bar and log lines."""
+def memory_limit() -> int:
+    """The bytes one run may use: ``MEMORY_SHARE`` of this machine's memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 * 2**30
+    return int(total * MEMORY_SHARE)
 
-    def __init__(self, log_every: int, quiet: bool, out: TextIO, err: TextIO) -> None:
-        self.log_every = log_every
-        self.quiet = quiet
-        self.out = out
-        self.bar: ProgressBar | None = None
-        if not quiet and err.isatty():
-            self.bar = ProgressBar(0, err)
-        self._seconds = 0.0
-        self._count = 0
 
-    def __call__(self, log: EpochLog) -> None:
-        self._seconds += log.seconds
-        self._count += 1
-        if self.quiet:
-            return
-        if log.epoch % self.log_every == 0 or log.epoch == log.epochs:
-            if self.bar is not None:
-                self.bar.clear()
-            print(
-                f"Epoch {log.epoch} loss {log.loss:.6f} correct {log.correct}/"
-                f"{log.total} time {self._seconds / self._count:.4f}s",
-                file=self.out,
-                flush=True,
-            )
-            self._seconds, self._count = 0.0, 0
-        if self.bar is not None:
-            self.bar.total = log.epochs
-            self.bar.update(log.epoch, f"loss {log.loss:.4f}")
+def size_text(count: float) -> str:
+    """Bytes as ``3.9 GB`` (powers of 1000)."""
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if count < 1000 or unit == "PB":
+            return f"{count:.3g} {unit}"
+        count /= 1000
+    raise AssertionError("unreachable")
 
-    def close(self) -> None:
-        """Take the bar off the screen."""
-        if self.bar is not None:
-            self.bar.clear()
+
+def check_budget(app: App, config: RunConfig) -> str | None:
+    """Why the run would not fit in memory, or ``None`` if it would."""
+    need, limit = app.memory_bytes(config), memory_limit()
+    if need <= limit:
+        return None
+    sizes = " ".join(
+        f"--{name.replace('_', '-')} {_option_text(getattr(config, name))}"
+        for name in ("pts", "hidden", "batch_size", "channels")
+        if getattr(config, name, None) is not None
+    )
+    return (
+        f"this run ({sizes}) needs about {size_text(need)} of memory; the limit is "
+        f"{size_text(limit)} (half of this machine's memory)"
+    )
+
+
+def _option_text(value: object) -> str:
+    if isinstance(value, tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Handle ``minitorch train <model> ...``; return the exit code."""
-    network = getattr(args, "model", DEFAULTS.network)
-    hidden = args.hidden
-    if hidden is None:
-        hidden = LECTURE_HIDDEN if network == "lecture" else DEFAULTS.hidden
-    config = TrainConfig(
-        model=args.family,
-        network=network,
-        dataset=args.dataset,
-        pts=args.pts,
-        hidden=hidden,
-        lr=args.lr,
-        epochs=args.epochs,
-        seed=args.seed,
-        optimizer=args.optimizer,
-        batch_size=getattr(args, "batch_size", None),
-        backend=getattr(args, "backend", TrainConfig.backend),
-    )
+    """Handle ``minitorch train <app> ...``; return the exit code."""
+    app: App = args.train_app
     try:
-        config = config.validated()
+        config = app.config(args)
     except ConfigError as e:
         return _error(str(e))
     if args.log_every < 1:
         return _error(f"--log-every must be a positive integer, got {args.log_every}")
-    out = Path(args.out or f"runs/{config.model}-{config.dataset.lower()}")
-    problem = check_writable(out)
+    problem = check_budget(app, config)
     if problem:
         return _error(problem)
-
-    reporter = _Reporter(args.log_every, args.quiet, sys.stdout, sys.stderr)
-    if FAMILIES[config.model].batched and not args.quiet:  # only those have backends
-        note_compiling(config.backend, sys.stderr)
     try:
-        result = fit(config, on_epoch=reporter)
+        app.check(config)
     except ConfigError as e:
         return _error(str(e))
+    threads = getattr(args, "threads", None)
+    if threads is not None and threads < 1:
+        return _error(f"--threads must be a positive integer, got {threads}")
+    out = Path(args.out or app.default_out(config))
+    problem = check_out(out, args.force)
+    if problem:
+        return _error(problem)
+    try:
+        with using_threads(threads):
+            return _train_and_save(app, config, out, args)
+    except ConfigError as e:
+        return _error(str(e))
+
+
+def _train_and_save(
+    app: App, config: RunConfig, out: Path, args: argparse.Namespace
+) -> int:
+    """Train, write the run directory and report; return the exit code."""
+    reporter = Reporter(
+        app.log_line, app.legend, args.log_every, args.quiet, sys.stdout, sys.stderr
+    )
+    backend = getattr(config, "backend", None)
+    if backend in COMPILED_BACKENDS and not args.quiet:
+        note_compiling(str(backend), sys.stderr)
+    try:
+        with signals_interrupt():
+            result = app.fit(config, reporter.on_epoch, reporter.on_step)
     finally:
         reporter.close()
-    try:
-        save_run(result, out, log_scale=args.log_scale)
-    except OSError as e:
-        print(f"error: could not write results to {str(out)!r}: {e}", file=sys.stderr)
-        return 1
-    _summary(result, out)
+    with signals_deferred() as received:
+        try:
+            with run_directory(out) as staging:
+                files = app.save(result, staging, args)
+        except OSError as e:
+            print(
+                f"error: could not write results to {str(out)!r}: {e}", file=sys.stderr
+            )
+            return EXIT_WRITE
+    print(app.summary(result))
+    print(f"wrote {out}/: {' '.join(files)}")
     if result.status == "diverged":
         print(
             f"error: the loss became NaN/inf at epoch {result.diverged_epoch}; "
-            f"saved the last finite weights (try a smaller --lr)",
+            "saved the last finite weights (try a smaller --lr)",
             file=sys.stderr,
         )
         return EXIT_DIVERGED
-    if result.status == "interrupted":
+    if result.status == "interrupted" or received:
         print(
             f"interrupted after {result.epochs_completed} epochs; saved the run so far",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     return 0
-
-
-def _summary(result: FitResult, out: Path) -> None:
-    c = result.config
-    loss = "n/a" if math.isnan(result.final_loss) else f"{result.final_loss:.6f}"
-    per_epoch = result.seconds_per_epoch
-    timing = "n/a" if math.isnan(per_epoch) else f"{per_epoch:.4f}"
-    n = result.epochs_completed
-    epochs = f"{n} epoch{'' if n == 1 else 's'}"
-    print(
-        f"{c.dataset} ({c.model}, hidden {c.hidden}, {c.optimizer} lr {c.lr:g}, "
-        f"seed {c.seed}): {result.status} after {epochs}, "
-        f"final loss {loss}, correct {result.final_correct}/{result.total}, "
-        f"{timing} s/epoch"
-    )
-    print(f"wrote {out}/: metrics.json model.npz snapshots.npz loss.png boundary.png")

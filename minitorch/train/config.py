@@ -1,7 +1,9 @@
-"""What a training run is made of: ``TrainConfig``, its checks, and the optimizer.
+"""What a training run is made of: the shared config base, checks and optimizer.
+
+Every app's config derives from ``RunConfig``; ``TrainConfig`` is the 2-D problems'.
 
 A config fully determines a run: the same config (seed included) gives the same
-dataset, the same initial weights and the same loss history.
+data, the same initial weights and the same loss history.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import Any, Self
 
 from ..datasets import datasets
 from ..module import Parameter
@@ -20,7 +22,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 # Scalar networks by name (``train scalar --model``): the course's stack of
 # ``--hidden``-wide layers, or the lecture's two ReLU units (``lecture_network``).
 NETWORKS = ("course", "lecture")
-# Tensor backends by name (``--backend``); the scalar family has no backend.
+# Tensor backends by name (``--backend``).
 BACKENDS = ("simple", "fast", "cuda")
 # Heavy-ball coefficient of ``--optimizer momentum``: the textbook default.
 MOMENTUM = 0.9
@@ -30,9 +32,89 @@ class ConfigError(ValueError):
     """A config value a user got wrong; the message says what was expected."""
 
 
+def positive_int(name: str, value: object) -> int:
+    """``value`` if it is an integer ≥ 1 (not a bool), else a ``ConfigError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def is_number(value: object) -> bool:
+    """An int or float that is not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def learning_rate(value: object) -> float:
+    """``value`` as a float if it is positive and finite, else a ``ConfigError``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise ConfigError(f"learning rate must be positive and finite, got {value!r}")
+    return float(value)
+
+
+def one_of(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` if it is one of ``choices``, else a ``ConfigError`` listing them."""
+    if value not in choices:
+        raise ConfigError(
+            f"unknown {name} {value!r}; choose one of {', '.join(choices)}"
+        )
+    return str(value)
+
+
 @dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines one training run.
+class RunConfig:
+    """The base of every app's config: a frozen dataclass, checked, saved as JSON.
+
+    Subclasses declare their fields (``seed``, ``lr``, ``epochs`` and ``optimizer``
+    at least: the harness gives every app those options) and ``validated``.
+    """
+
+    def validated(self) -> Self:
+        """This config with normalised values, or a ``ConfigError`` naming the field."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as a JSON-able dict (metrics and checkpoint metadata)."""
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Self:
+        """Rebuild a checked config from ``to_dict``'s output or CLI options.
+
+        Raises:
+            ConfigError: on unknown keys or invalid values.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(key) for key in set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown config keys {unknown}")
+        raw = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        try:
+            return cls(**raw).validated()
+        except TypeError as e:  # a value of the wrong type met an operator
+            raise ConfigError(f"invalid config: {e}") from e
+
+
+def make_optimizer(config: Any, parameters: Sequence[Parameter]) -> Optimizer:
+    """The optimizer named by ``config.optimizer`` at ``config.lr``."""
+    if config.optimizer == "sgd":
+        return SGD(parameters, config.lr)
+    if config.optimizer == "momentum":
+        return SGD(parameters, config.lr, momentum=MOMENTUM)
+    if config.optimizer == "adam":
+        return Adam(parameters, config.lr)
+    raise ConfigError(f"unknown optimizer {config.optimizer!r}")
+
+
+@dataclass(frozen=True)
+class TrainConfig(RunConfig):
+    """One run on a 2-D dataset.
 
     ``batch_size`` and ``backend`` are for batched (tensor) families; the scalar
     family trains on one point at a time and requires their defaults.
@@ -57,62 +139,22 @@ class TrainConfig:
             ConfigError: naming the first bad field, what was expected and what came.
         """
         by_lower = {name.lower(): name for name in datasets}
-        if self.dataset.lower() not in by_lower:
+        if str(self.dataset).lower() not in by_lower:
             raise ConfigError(
                 f"unknown dataset {self.dataset!r}; choose one of {', '.join(datasets)}"
             )
         for name in ("pts", "hidden", "epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        if self.batch_size is not None and (
-            isinstance(self.batch_size, bool)
-            or not isinstance(self.batch_size, int)
-            or self.batch_size < 1
-        ):
-            raise ConfigError(
-                f"batch size must be a positive integer, got {self.batch_size!r}"
-            )
-        if not isinstance(self.lr, int | float) or not (
-            math.isfinite(self.lr) and self.lr > 0
-        ):
-            raise ConfigError(
-                f"learning rate must be positive and finite, got {self.lr!r}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"unknown optimizer {self.optimizer!r}; choose one of "
-                f"{', '.join(OPTIMIZERS)}"
-            )
-        if self.network not in NETWORKS:
-            raise ConfigError(
-                f"unknown network {self.network!r}; choose one of {', '.join(NETWORKS)}"
-            )
-        if self.backend not in BACKENDS:
-            raise ConfigError(
-                f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}"
-            )
+            positive_int(name, getattr(self, name))
+        if self.batch_size is not None:
+            positive_int("batch size", self.batch_size)
+        lr = learning_rate(self.lr)
+        one_of("optimizer", self.optimizer, OPTIMIZERS)
+        one_of("backend", self.backend, BACKENDS)
+        one_of("network", self.network, NETWORKS)
         dataset = by_lower[self.dataset.lower()]
         if dataset == "Spiral" and self.pts < 2:
             raise ConfigError(f"Spiral needs at least 2 points, got {self.pts}")
-        return replace(self, dataset=dataset, lr=float(self.lr))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The config as a JSON-able dict (for metrics and checkpoint metadata)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
-        """Rebuild a config saved with ``to_dict`` (unknown keys are an error).
-
-        Raises:
-            ConfigError: on unknown keys or invalid values.
-        """
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown config keys {unknown}")
-        return cls(**dict(values)).validated()
+        return replace(self, dataset=dataset, lr=lr)
 
     def weight_rng(self) -> random.Random:
         """The generator for the initial weights, independent of the data's stream.
@@ -121,14 +163,3 @@ class TrainConfig:
         string seed gives the weights a different, equally reproducible stream.
         """
         return random.Random(f"minitorch.train weights {self.seed}")
-
-
-def make_optimizer(config: TrainConfig, parameters: Sequence[Parameter]) -> Optimizer:
-    """The optimizer named by ``config.optimizer`` over ``parameters``."""
-    if config.optimizer == "sgd":
-        return SGD(parameters, config.lr)
-    if config.optimizer == "momentum":
-        return SGD(parameters, config.lr, momentum=MOMENTUM)
-    if config.optimizer == "adam":
-        return Adam(parameters, config.lr)
-    raise ConfigError(f"unknown optimizer {config.optimizer!r}")

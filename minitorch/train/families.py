@@ -1,7 +1,8 @@
-"""The registry of model families ``fit`` and ``minitorch train`` know about.
+"""The 2-D classifiers ``fit``, the web app and ``explain-network`` know about.
 
-Adding a family is one entry in ``FAMILIES``; the CLI grows a ``train <name>``
-subcommand from it automatically.
+A ``ModelFamily`` (build, train an epoch, predict points) listed in ``FAMILIES``
+gets ``train <name>`` (through ``minitorch/apps.py``), the web app and
+``explain-network`` for free.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ FAMILIES: dict[str, ModelFamily] = {
 
 
 def get_family(name: str) -> ModelFamily:
-    """The family registered as ``name``.
+    """The 2-D family registered as ``name``.
 
     Raises:
         ConfigError: for an unknown name, listing the known ones.

@@ -1,17 +1,14 @@
-"""A one-line text progress bar for terminals (no dependency, no threads).
+"""What a training run shows while it runs: a progress bar and the epoch lines.
 
-It redraws itself in place (carriage return); callers that print other lines in between
-``clear()`` it first so the bar never mixes with them.
+The bar is one line (no dependency, no threads) that redraws itself in place and
+is cleared before any other line is printed, so the two never mix.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TextIO
-
-# Backends whose kernels numba compiles at first use, in every new process.
-COMPILED_BACKENDS = ("fast", "cuda")
-_compile_noted = False
+from collections.abc import Callable
+from typing import Any, TextIO
 
 WIDTH = 30
 # Redrawing costs a terminal write; ten frames a second look smooth enough.
@@ -55,26 +52,73 @@ class ProgressBar:
             self._shown = False
 
 
-def note_compiling(backend: str, stream: TextIO) -> None:
-    """Explain a slow first epoch: numba compiles ``backend``'s kernels.
+class Reporter:
+    """Turns a run's step and epoch reports into the progress bar and epoch lines.
 
-    Said once, when numba really starts compiling: kernels are kept on disk, so
-    on a machine that has compiled them before nothing is said.
+    An epoch line is printed every ``log_every`` epochs and after the last; its
+    time is the mean seconds per epoch since the previous line. The ``legend``
+    (what the lines measure) comes once, before the first. The bar follows
+    the steps of the current epoch when the app reports steps, else the epochs.
     """
-    global _compile_noted
-    if backend not in COMPILED_BACKENDS or _compile_noted:
-        return
-    _compile_noted = True
-    from .._numba_index import on_first_compile
 
-    def say() -> None:
-        # The first compile may come after this run's output has been closed.
-        if not stream.closed:
-            print(
-                f"note: numba is compiling the {backend} backend's kernels (once per "
-                "machine: later runs load them from disk); this takes 5-30 s",
-                file=stream,
-                flush=True,
-            )
+    def __init__(
+        self,
+        line: Callable[[Any], str],
+        legend: str | None,
+        log_every: int,
+        quiet: bool,
+        out: TextIO,
+        err: TextIO,
+    ) -> None:
+        self.line = line
+        self.legend = legend
+        self.log_every = log_every
+        self.quiet = quiet
+        self.out = out
+        self.err = err
+        self.show_bar = not quiet and err.isatty()
+        self.bar: ProgressBar | None = None
+        self._epoch = 1
+        self._stepping = False
+        self._seconds = 0.0
+        self._count = 0
 
-    on_first_compile(say)
+    def print(self, text: str) -> None:
+        """Print a line of the run's output, unless quiet."""
+        if not self.quiet:
+            self.close()
+            print(text, file=self.out, flush=True)
+
+    def on_step(self, done: int, steps: int, loss: float) -> None:
+        """Redraw the bar for ``done`` of the epoch's ``steps``."""
+        self._stepping = True
+        if self.show_bar:
+            if self.bar is None:
+                self.bar = ProgressBar(steps, self.err)
+            self.bar.update(done, f"epoch {self._epoch} loss {loss:.4f}")
+
+    def on_epoch(self, log: Any) -> None:
+        """Count the epoch; print its line when due; move the bar."""
+        self._epoch = log.epoch + 1
+        self._seconds += log.seconds
+        self._count += 1
+        if log.epoch % self.log_every == 0 or log.epoch == log.epochs:
+            mean = self._seconds / self._count
+            if self.legend:
+                self.print(self.legend)
+                self.legend = None
+            self.print(f"{self.line(log)} time {mean:.4f}s")
+            self._seconds, self._count = 0.0, 0
+        if self._stepping:
+            self.close()  # the next epoch's steps start a new bar
+        elif self.show_bar:
+            if self.bar is None:
+                self.bar = ProgressBar(log.epochs, self.err)
+            self.bar.update(log.epoch, f"loss {log.loss:.4f}")
+
+    def close(self) -> None:
+        """Take the bar off the screen."""
+        if self.bar is not None:
+            self.bar.clear()
+            if self._stepping:
+                self.bar = None

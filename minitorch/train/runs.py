@@ -1,17 +1,13 @@
-"""A run directory: write a ``FitResult`` to disk, and rebuild a trained model from it.
+"""A 2-D run directory: write a ``FitResult`` to disk, and rebuild a trained model.
 
-Layout (every file written atomically, so an interrupted write leaves no half file):
-``metrics.json`` (config, status, histories), ``model.npz`` (checkpoint with the
-config as metadata), ``snapshots.npz`` (weights at a few epochs), ``loss.png`` and
-``boundary.png``.
+Layout: ``metrics.json`` (config, status, histories), ``model.npz`` (checkpoint with
+the config as metadata), ``snapshots.npz`` (weights at a few epochs), ``loss.png``
+and ``boundary.png``. The directory is written as one unit (``rundir.py``).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +15,6 @@ import numpy as np
 
 from ..checkpoint import (
     CheckpointError,
-    atomic_writer,
     load_arrays,
     load_checkpoint,
     save_arrays,
@@ -27,37 +22,27 @@ from ..checkpoint import (
 )
 from ..datasets import Graph
 from ..module import Module
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
 from .families import get_family
 from .fit import FitResult, State, load_data
-from .plots import plot_boundary, plot_loss
+from .rundir import MARKER, finite_or_none, run_directory, write_json
 
-METRICS = "metrics.json"
+METRICS = MARKER
 MODEL = "model.npz"
 SNAPSHOTS = "snapshots.npz"
 LOSS_PLOT = "loss.png"
 BOUNDARY_PLOT = "boundary.png"
+FILES = (METRICS, MODEL, SNAPSHOTS, LOSS_PLOT, BOUNDARY_PLOT)
 FORMAT_VERSION = 1
 
 
-def check_writable(out: Path) -> str | None:
-    """Why ``out`` cannot take our files, or ``None`` if it can (created if missing)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        return f"cannot write to --out {str(out)!r}: {e.strerror or e}"
-    return None
-
-
-def finite_or_none(x: float) -> float | None:
-    """JSON has no NaN: a missing value is ``null``."""
-    return x if math.isfinite(x) else None
-
-
 def metrics_dict(result: FitResult) -> dict[str, Any]:
-    """The JSON content of ``metrics.json`` for ``result``."""
+    """The JSON content of ``metrics.json`` for ``result``.
+
+    ``final_loss`` and ``correct_last_epoch`` are the last epoch line's numbers
+    (the weights it started from); ``final_weights_loss`` and ``correct`` those of
+    the saved weights.
+    """
     config = result.config
     return {
         "format_version": FORMAT_VERSION,
@@ -66,6 +51,7 @@ def metrics_dict(result: FitResult) -> dict[str, Any]:
         "dataset": config.dataset,
         "epochs": result.epochs_completed,
         "final_loss": finite_or_none(result.final_loss),
+        "final_weights_loss": finite_or_none(result.final_weights_loss),
         "correct": result.final_correct,
         "total": result.total,
         "correct_last_epoch": result.correct,
@@ -78,29 +64,18 @@ def metrics_dict(result: FitResult) -> dict[str, Any]:
     }
 
 
-def write_json(path: str | os.PathLike[str], content: dict[str, Any]) -> None:
-    """Write ``content`` as indented strict JSON, atomically."""
-    text = json.dumps(content, indent=2, allow_nan=False) + "\n"
-    with atomic_writer(path) as f:
-        f.write(text.encode())
-
-
-def save_run(
-    result: FitResult, out: str | os.PathLike[str], log_scale: bool = False
+def write_run_files(
+    result: FitResult, directory: Path, log_scale: bool = False
 ) -> dict[str, Path]:
-    """Write every file of a run into ``out`` (created if missing); return the paths.
+    """Write every file of a run into ``directory``; return the paths by kind."""
+    from .plots import boundary_figure, loss_figure, save_figure
 
-    The checkpoint goes first and the plots last, so the files that matter most
-    exist even if drawing fails or is interrupted.
-    """
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
-        "model": out_dir / MODEL,
-        "snapshots": out_dir / SNAPSHOTS,
-        "metrics": out_dir / METRICS,
-        "loss": out_dir / LOSS_PLOT,
-        "boundary": out_dir / BOUNDARY_PLOT,
+        "model": directory / MODEL,
+        "snapshots": directory / SNAPSHOTS,
+        "metrics": directory / METRICS,
+        "loss": directory / LOSS_PLOT,
+        "boundary": directory / BOUNDARY_PLOT,
     }
     meta = {
         "config": result.config.to_dict(),
@@ -110,29 +85,36 @@ def save_run(
     save_checkpoint(result.model, paths["model"], meta)
     save_snapshots(paths["snapshots"], result.snapshots, result.config)
     write_json(paths["metrics"], metrics_dict(result))
-    title = _title(result)
-    plot_loss(
-        paths["loss"],
+    c = result.config
+    title = f"{c.dataset} · {c.model} · hidden {c.hidden} · lr {c.lr:g}"
+    loss = loss_figure(
         result.loss_history,
         result.correct_history,
         result.total,
         title=f"Loss · {title}",
         log_scale=log_scale,
     )
-    family = result.family
-    data = result.data
-    plot_boundary(
-        paths["boundary"],
-        lambda points: family.predict(result.model, points),
-        data,
+    save_figure(loss, paths["loss"])
+    family, model = result.family, result.model
+    boundary = boundary_figure(
+        lambda points: family.predict(model, points),
+        result.data,
         title=f"{title} · {result.final_correct}/{result.total} correct",
     )
+    save_figure(boundary, paths["boundary"])
     return paths
 
 
-def _title(result: FitResult) -> str:
-    c = result.config
-    return f"{c.dataset} · {c.model} · hidden {c.hidden} · lr {c.lr:g}"
+def save_run(
+    result: FitResult, out: str | os.PathLike[str], log_scale: bool = False
+) -> dict[str, Path]:
+    """Write a run directory ``out`` as one unit, replacing any run there.
+
+    Returns the files' final paths by kind.
+    """
+    with run_directory(out) as staging:
+        written = write_run_files(result, staging, log_scale)
+    return {kind: Path(out) / path.name for kind, path in written.items()}
 
 
 def save_snapshots(
@@ -191,7 +173,7 @@ def load_config(run_dir: str | os.PathLike[str]) -> TrainConfig:
         raise CheckpointError(f"{str(path)!r} has no training config in its metadata")
     try:
         return TrainConfig.from_dict(raw)
-    except (TypeError, ValueError) as e:
+    except ConfigError as e:
         raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
 
 

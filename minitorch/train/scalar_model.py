@@ -17,8 +17,12 @@ from ..optim import Optimizer
 from ..scalar import Scalar
 from ..scalar_layers import Network
 from .base import EpochResult
-from .config import ConfigError, TrainConfig
+from .config import NETWORKS, ConfigError, TrainConfig
 
+# Python objects, measured roughly: a point (tuple of two floats, a label, list
+# slots) and a Scalar with its history.
+POINT_BYTES = 150
+SCALAR_BYTES = 250
 LECTURE_HIDDEN = 2
 
 
@@ -62,8 +66,12 @@ class ScalarFamily:
     """The lecture's 2 → hidden → hidden → 1 network of Scalars, one graph per point."""
 
     name = "scalar"
-    description = "the lecture's Scalar network, trained one point at a time"
+    description = (
+        "a network of Scalars (2, hidden, hidden, 1 units) on a 2-D dataset, "
+        "one point at a time"
+    )
     batched = False
+    networks: tuple[str, ...] = NETWORKS
 
     def build(self, config: TrainConfig) -> Module:
         """The config's network (``course`` or ``lecture``), seeded by its seed."""
@@ -91,3 +99,9 @@ class ScalarFamily:
     def predict(self, model: Module, points: Sequence[Point]) -> list[float]:
         """Probabilities of class 1 via ``predict``."""
         return predict(model, points)
+
+    def memory_bytes(self, config: TrainConfig) -> int:
+        """The points as Python tuples, the weights as Scalars, one point's graph."""
+        h = config.hidden
+        weights = 2 * h + h * h + h + h + h + 1
+        return config.pts * POINT_BYTES + weights * (SCALAR_BYTES * 4)

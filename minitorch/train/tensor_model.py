@@ -11,38 +11,26 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 
 from ..autodiff import no_grad
-from ..cuda_ops import CudaOps
 from ..datasets import Graph, Point
-from ..fast_ops import FastOps
 from ..module import Module
 from ..optim import Optimizer
 from ..tensor import Tensor
 from ..tensor_functions import tensor
 from ..tensor_layers import Network
-from ..tensor_ops import SimpleBackend, TensorBackend
 from .base import EpochResult
 from .config import ConfigError, TrainConfig
+from .device import backend_of, make_backend
 
-
-def make_backend(name: str) -> TensorBackend:
-    """The tensor backend called ``name`` (``simple``, ``fast`` or ``cuda``)."""
-    if name == "fast":
-        return TensorBackend(FastOps)
-    if name == "cuda":
-        if not numba.cuda.is_available():  # type: ignore[no-untyped-call]
-            raise ConfigError("backend 'cuda' needs a CUDA GPU, and none was found")
-        return TensorBackend(CudaOps)
-    return SimpleBackend
-
-
-def _backend_of(model: Module) -> TensorBackend:
-    """The backend the model's parameters live on (inputs must go there too)."""
-    backend: TensorBackend = model.parameters()[0].value.backend
-    return backend
+# float64 copies of a weight alive at once: value, gradient, two Adam moments and
+# the run's ten snapshots; of an activation: forward values, gradients and the
+# temporaries of the loss.
+WEIGHT_COPIES = 15
+ACTIVATION_COPIES = 12
+# A point as a Python tuple plus its tensor row.
+POINT_BYTES = 200
 
 
 def _batch_step(
@@ -50,7 +38,7 @@ def _batch_step(
 ) -> EpochResult:
     """One step on one batch; a zero or NaN probability skips it (see scalar)."""
     n = len(points)
-    backend = _backend_of(model)
+    backend = backend_of(model)
     optimizer.zero_grad()
     y = tensor([float(label) for label in labels], backend=backend)
     out: Tensor = model(tensor(list(points), backend=backend)).view(n)
@@ -92,7 +80,7 @@ def train_epoch(
 def predict(model: Module, points: Sequence[Point]) -> list[float]:
     """The model's probability of class 1 at each point, as one batch."""
     with no_grad():
-        out: Tensor = model(tensor(list(points), backend=_backend_of(model)))
+        out: Tensor = model(tensor(list(points), backend=backend_of(model)))
     return [float(v) for v in out.to_numpy().reshape(-1)]
 
 
@@ -100,8 +88,12 @@ class TensorFamily:
     """The lecture's 2 → hidden → hidden → 1 network of Tensors, batched."""
 
     name = "tensor"
-    description = "the lecture's network as Tensors, one matrix product per layer"
+    description = (
+        "the same network as Tensors on a 2-D dataset, one matrix product per "
+        "layer and batch"
+    )
     batched = True
+    networks: tuple[str, ...] = ("course",)
 
     def build(self, config: TrainConfig) -> Module:
         """A tensor ``Network(config.hidden)`` with weights from the config's seed."""
@@ -121,3 +113,11 @@ class TensorFamily:
     def predict(self, model: Module, points: Sequence[Point]) -> list[float]:
         """Probabilities of class 1 via ``predict``."""
         return predict(model, points)
+
+    def memory_bytes(self, config: TrainConfig) -> int:
+        """Weights, one batch's activations and the points."""
+        h = config.hidden
+        weights = 2 * h + h + h * h + h + h + 1
+        batch = config.batch_size or config.pts
+        activations = batch * (2 * h + 4) * ACTIVATION_COPIES
+        return (weights * WEIGHT_COPIES + activations) * 8 + config.pts * POINT_BYTES

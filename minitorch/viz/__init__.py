@@ -30,15 +30,47 @@ pass with maths failures as errors), ``budgets`` (how large a graph is drawn),
 pictures), ``explain_run`` (a run read back and checked), ``commands`` (CLI).
 """
 
-from .dot import render_dot
-from .export import write_pictures
-from .graph import ExprGraph, Frame, build_graph, static_frame
-from .network import write_network_pictures
-from .parser import ExpressionError, build, parse
-from .png import render_png
-from .stepper import backprop_frames, record_backward
-from .style import graph_layout
-from .svg import render_svg
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dot import render_dot
+    from .export import write_pictures
+    from .graph import ExprGraph, Frame, build_graph, static_frame
+    from .network import write_network_pictures
+    from .parser import ExpressionError, build, parse
+    from .png import render_png
+    from .stepper import backprop_frames, record_backward
+    from .style import graph_layout
+    from .svg import render_svg
+
+# Each public name and its module, imported on first use: the PNG and network
+# writers load matplotlib, which a command that only parses should not wait for.
+_HOMES = {
+    "ExprGraph": "graph",
+    "Frame": "graph",
+    "build_graph": "graph",
+    "static_frame": "graph",
+    "graph_layout": "style",
+    "render_svg": "svg",
+    "render_png": "png",
+    "render_dot": "dot",
+    "record_backward": "stepper",
+    "backprop_frames": "stepper",
+    "write_pictures": "export",
+    "write_network_pictures": "network",
+    "ExpressionError": "parser",
+    "build": "parser",
+    "parse": "parser",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` and return it from there."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+
 
 __all__ = [
     "ExprGraph",

@@ -16,7 +16,7 @@ NodeKind = Literal["leaf", "inner", "constant", "op"]
 
 
 class Traceable(Protocol):
-    """What the graph walker reads from a value (Scalar today, Tensor later)."""
+    """What the graph walker reads from a value: a Scalar, or anything shaped alike."""
 
     @property
     def unique_id(self) -> int:

@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..autodiff import no_grad
 from ..datasets import Graph
 from ..module import Module
 from ..scalar import Scalar
-from ..train.plots import LABEL_COLORS, REGION_CMAP, plot_boundary
+from ..train.grid import boundary_grid
+from ..train.plots import boundary_figure, draw_regions, save_figure, scatter_points
 from ..train.scalar_model import predict
 
 Snapshot = tuple[int, Mapping[str, npt.ArrayLike]]
@@ -35,19 +35,7 @@ DPI = 110
 
 
 def _scatter(ax: Axes, xs: npt.NDArray[np.float64], labels: Sequence[int]) -> None:
-    y = np.asarray(labels)
-    for label, colour in enumerate(LABEL_COLORS):
-        mask = y == label
-        ax.scatter(
-            xs[mask, 0],
-            xs[mask, 1],
-            s=22,
-            color=colour,
-            edgecolors="#222222",
-            linewidths=0.4,
-            zorder=3,
-            label=f"label {label}",
-        )
+    scatter_points(ax, xs, labels, size=22)
 
 
 def first_layer_lines(model: Module) -> list[tuple[float, float, float]]:
@@ -248,11 +236,6 @@ def hidden_space_figure(
     return fig
 
 
-def _grid(resolution: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    g = np.linspace(-0.05, 1.05, resolution)
-    return np.meshgrid(g, g)
-
-
 def epoch_strip_figure(
     model: Module,
     data: Graph,
@@ -267,18 +250,14 @@ def epoch_strip_figure(
     if not snapshots:
         raise ValueError("the epoch strip needs at least one (epoch, state) snapshot")
     saved = model.state_dict()
-    gx, gy = _grid(resolution)
-    grid = list(zip(gx.ravel().tolist(), gy.ravel().tolist(), strict=True))
     points = np.asarray(data.X, dtype=np.float64).reshape(-1, 2)
     fig = Figure(figsize=(2.3 * len(snapshots), 2.6), layout="constrained")
     try:
         for k, (epoch, state) in enumerate(snapshots):
             model.load_state_dict(state)
-            probs = np.asarray(predict(model, grid)).reshape(gx.shape)
+            grid = boundary_grid(lambda pts: predict(model, pts), data, resolution)
             ax = fig.add_subplot(1, len(snapshots), k + 1)
-            ax.contourf(gx, gy, probs, levels=np.linspace(0, 1, 11), cmap=REGION_CMAP)
-            if probs.min() < 0.5 < probs.max():
-                ax.contour(gx, gy, probs, levels=[0.5], colors="#333333", linewidths=1)
+            draw_regions(ax, grid)
             _scatter(ax, points, data.y)
             ax.set_title(f"epoch {epoch}", fontsize=10)
             ax.set_xticks([])
@@ -314,11 +293,10 @@ def pick_snapshots(snapshots: Sequence[Snapshot], count: int = 6) -> list[Snapsh
     return [snapshots[0], snapshots[-1]]
 
 
-def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG and return the path."""
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=DPI)
-    return Path(path)
+def _save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG atomically and return the path."""
+    save_figure(fig, path, dpi=DPI)
+    return path
 
 
 def write_network_pictures(
@@ -333,19 +311,14 @@ def write_network_pictures(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [
-        save_figure(first_layer_figure(model, data), out / "first_layer.png"),
-        save_figure(hidden_space_figure(model, data, units), out / "hidden_space.png"),
+        _save(first_layer_figure(model, data), out / "first_layer.png"),
+        _save(hidden_space_figure(model, data, units), out / "hidden_space.png"),
     ]
-    boundary = out / "decision_boundary.png"
-    plot_boundary(
-        boundary,
-        lambda pts: predict(model, pts),
-        data,
-        "Final decision boundary",
-        resolution,
+    boundary = boundary_figure(
+        lambda pts: predict(model, pts), data, "Final decision boundary", resolution
     )
-    paths.append(boundary)
+    paths.append(_save(boundary, out / "decision_boundary.png"))
     if snapshots:
         strip = epoch_strip_figure(model, data, pick_snapshots(snapshots))
-        paths.append(save_figure(strip, out / "epochs.png"))
+        paths.append(_save(strip, out / "epochs.png"))
     return paths

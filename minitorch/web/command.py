@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .server import WebApp, WebServer
-
 EXIT_CANNOT_LISTEN = 1
 
 
@@ -48,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Listen, print the URL, serve until Ctrl-C."""
+    from .server import WebApp, WebServer  # the HTTP stack loads only to serve
+
     try:
         server = WebServer((args.host, args.port), WebApp())
     except OSError as e:

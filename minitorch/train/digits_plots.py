@@ -1,52 +1,18 @@
-"""Pictures of a digits run: curves, the confusion matrix and sample predictions.
-
-Object-API matplotlib on an Agg canvas (no pyplot, no window), saved atomically.
-"""
+"""Pictures of a digits run: the confusion matrix and sample predictions."""
 
 from __future__ import annotations
-
-import os
-from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-from ..train.plots import save_figure
-from .data import CLASSES, Images, Labels
+from ..images.data import CLASSES, Images, Labels
 
-DPI = 120
-TRAIN_COLOR = "#3b5b92"
-VAL_COLOR = "#d95f02"
 WRONG_COLOR = "#c0392b"
 RIGHT_COLOR = "#1e7b4a"
-PathLike = str | os.PathLike[str]
 
 
-def plot_curves(
-    path: PathLike,
-    train: Sequence[float],
-    val: Sequence[float],
-    ylabel: str,
-    title: str,
-) -> None:
-    """Training and validation values per epoch on one axis."""
-    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
-    ax = fig.add_subplot()
-    epochs = np.arange(1, len(train) + 1)
-    ax.plot(epochs, train, "o-", color=TRAIN_COLOR, lw=1.6, ms=3, label="train")
-    ax.plot(epochs, val, "o-", color=VAL_COLOR, lw=1.6, ms=3, label="validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
-    ax.set_title(title)
-    save_figure(fig, path)
-
-
-def plot_confusion(
-    path: PathLike, matrix: npt.NDArray[np.int64], title: str = "Confusion"
-) -> None:
+def confusion_figure(matrix: npt.NDArray[np.int64], title: str = "Confusion") -> Figure:
     """The 10×10 counts (rows true, columns predicted), each cell labelled."""
     fig = Figure(figsize=(5.6, 5.0), layout="constrained")
     ax = fig.add_subplot()
@@ -72,17 +38,16 @@ def plot_confusion(
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.set_title(title)
-    save_figure(fig, path)
+    return fig
 
 
-def plot_samples(
-    path: PathLike,
+def samples_figure(
     images: Images,
     labels: Labels,
     predictions: npt.NDArray[np.int64],
     columns: int = 8,
     title: str = "Validation samples",
-) -> None:
+) -> Figure:
     """A grid of images titled ``pred P / true T``; mistakes in red with a red frame.
 
     Mistakes come first, so the grid shows what the model gets wrong.
@@ -112,4 +77,4 @@ def plot_samples(
             color=color,
         )
     fig.suptitle(f"{title} · {len(wrong)} mistakes of {len(labels)}")
-    save_figure(fig, path)
+    return fig

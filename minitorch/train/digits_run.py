@@ -1,7 +1,6 @@
-"""A digits run directory: write a ``DigitsResult`` to disk, rebuild its model.
+"""A digits run directory: ``model.npz``, ``metrics.json`` and four pictures.
 
-Files (each written atomically): ``model.npz`` first, then ``metrics.json``, then
-the pictures, so the files that matter most exist even if drawing fails.
+``save_digits_run`` writes one as a unit; ``load_digits_model`` rebuilds the model.
 """
 
 from __future__ import annotations
@@ -10,16 +9,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numba
-
 from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
-from ..train.runs import finite_or_none, write_json
-from .config import DigitsConfig, DigitsConfigError
-from .model import DigitsCNN
-from .plots import plot_confusion, plot_curves, plot_samples
-from .train import DigitsResult, build_model
+from ..images.model import DigitsCNN
+from .config import ConfigError
+from .device import threads_in_use
+from .digits import DigitsResult, build_model
+from .digits_config import DigitsConfig
+from .rundir import MARKER, finite_or_none, run_directory, write_json
 
-METRICS = "metrics.json"
+METRICS = MARKER
 MODEL = "model.npz"
 LOSS_PLOT = "loss.png"
 ACCURACY_PLOT = "accuracy.png"
@@ -56,52 +54,56 @@ def metrics_dict(result: DigitsResult) -> dict[str, Any]:
         "confusion_matrix": result.confusion().tolist(),
         "seconds_per_epoch": finite_or_none(result.seconds_per_epoch),
         "total_seconds": sum(e.seconds for e in history),
-        "numba_threads": numba.get_num_threads(),
+        "numba_threads": threads_in_use(),
         "files": list(FILES),
     }
 
 
-def save_digits_run(result: DigitsResult, out: str | os.PathLike[str]) -> None:
-    """Write every file of the run into ``out`` (created if missing)."""
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_digits_files(result: DigitsResult, directory: Path) -> None:
+    """Write every file of the run into ``directory``."""
+    from .digits_plots import confusion_figure, samples_figure
+    from .plots import curves_figure, save_figure
+
     meta = {
         "config": result.config.to_dict(),
         "status": result.status,
         "epochs": result.epochs_completed,
     }
-    save_checkpoint(result.model, out_dir / MODEL, meta)
-    write_json(out_dir / METRICS, metrics_dict(result))
+    save_checkpoint(result.model, directory / MODEL, meta)
+    write_json(directory / METRICS, metrics_dict(result))
     history = result.history
     c = result.config
     title = f"digits · {c.optimizer} lr {c.lr:g} · batch {c.batch_size}"
-    plot_curves(
-        out_dir / LOSS_PLOT,
-        [e.train_loss for e in history],
-        [e.val_loss for e in history],
-        "mean NLL loss",
-        f"Loss · {title}",
-    )
-    plot_curves(
-        out_dir / ACCURACY_PLOT,
-        [e.train_accuracy for e in history],
-        [e.val_accuracy for e in history],
-        "accuracy",
-        f"Accuracy · {title}",
-    )
-    accuracy = result.validation.accuracy
-    plot_confusion(
-        out_dir / CONFUSION_PLOT,
-        result.confusion(),
-        f"Validation confusion · accuracy {accuracy:.1%}",
-    )
-    split = result.split
-    plot_samples(
-        out_dir / SAMPLES_PLOT,
-        split.val_images,
-        split.val_labels,
-        result.validation.predictions,
-    )
+    split, validation = result.split, result.validation
+    figures = {
+        LOSS_PLOT: curves_figure(
+            [e.train_loss for e in history],
+            [e.val_loss for e in history],
+            "mean NLL loss",
+            f"Loss · {title}",
+        ),
+        ACCURACY_PLOT: curves_figure(
+            [e.train_accuracy for e in history],
+            [e.val_accuracy for e in history],
+            "accuracy",
+            f"Accuracy · {title}",
+        ),
+        CONFUSION_PLOT: confusion_figure(
+            result.confusion(),
+            f"Validation confusion · accuracy {validation.accuracy:.1%}",
+        ),
+        SAMPLES_PLOT: samples_figure(
+            split.val_images, split.val_labels, validation.predictions
+        ),
+    }
+    for name, figure in figures.items():
+        save_figure(figure, directory / name)
+
+
+def save_digits_run(result: DigitsResult, out: str | os.PathLike[str]) -> None:
+    """Write the run directory ``out`` as one unit, replacing any run there."""
+    with run_directory(out) as staging:
+        write_digits_files(result, staging)
 
 
 def load_digits_model(
@@ -120,7 +122,7 @@ def load_digits_model(
         raise CheckpointError(f"{str(path)!r} has no digits config in its metadata")
     try:
         config = DigitsConfig.from_dict(raw)
-    except (TypeError, DigitsConfigError) as e:
+    except ConfigError as e:
         raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
     model = build_model(config)
     load_checkpoint(model, path)

@@ -1,4 +1,7 @@
-"""``fit_digits``: train the digits CNN, measuring each epoch on validation.
+"""The digits app's training: ``fit_digits`` runs ``images.DigitsCNN`` in the loop.
+
+It trains on the 8×8 digits with the shared epoch loop, measuring each epoch on
+validation.
 
 A run never raises for a diverged loss or Ctrl-C: ``status`` says how it ended,
 and the model keeps the weights of the last whole epoch whose numbers were finite.
@@ -10,20 +13,14 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from ..autodiff import no_grad
-from ..optim import SGD, Adam, Optimizer
-from ..tensor import Tensor
-from ..tensor_ops import TensorBackend
-from ..train.tensor_model import make_backend
-from .config import DigitsConfig
-from .data import (
+from ..images.data import (
     CLASSES,
     DigitsSplit,
     Images,
@@ -33,10 +30,14 @@ from .data import (
     one_hot,
     to_tensor,
 )
-from .model import DigitsCNN
+from ..images.model import DigitsCNN, nll_loss
+from ..module import Module
+from ..optim import Optimizer
+from .config import make_optimizer
+from .device import backend_of, make_backend
+from .digits_config import DigitsConfig
+from .loop import StepHook, StopCheck, Training, run_epochs
 
-Status = Literal["completed", "diverged", "interrupted"]
-State = dict[str, npt.NDArray[np.float64]]
 EVAL_BATCH = 256
 
 
@@ -56,6 +57,15 @@ class DigitsEpoch:
     val_accuracy: float
     seconds: float
 
+    @property
+    def loss(self) -> float:
+        """The mean training loss."""
+        return self.train_loss
+
+    def finite(self) -> bool:
+        """Whether both losses are numbers."""
+        return math.isfinite(self.train_loss) and math.isfinite(self.val_loss)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -66,21 +76,12 @@ class Evaluation:
     predictions: npt.NDArray[np.int64]
 
 
-@dataclass
-class DigitsResult:
+@dataclass(kw_only=True)
+class DigitsResult(Training[DigitsEpoch]):
     """A finished (or stopped) run: the model with the weights it keeps, and history."""
 
     config: DigitsConfig
-    model: DigitsCNN
     split: DigitsSplit
-    status: Status = "completed"
-    history: list[DigitsEpoch] = field(default_factory=list)
-    diverged_epoch: int | None = None
-
-    @property
-    def epochs_completed(self) -> int:
-        """How many epochs finished with finite numbers."""
-        return len(self.history)
 
     @cached_property
     def validation(self) -> Evaluation:
@@ -97,13 +98,6 @@ class DigitsResult:
         """The highest validation accuracy seen after any epoch (NaN before one)."""
         return max((e.val_accuracy for e in self.history), default=math.nan)
 
-    @property
-    def seconds_per_epoch(self) -> float:
-        """Mean wall-clock seconds of one epoch, validation included (NaN if none)."""
-        if not self.history:
-            return math.nan
-        return sum(e.seconds for e in self.history) / len(self.history)
-
     def confusion(self) -> npt.NDArray[np.int64]:
         """``(10, 10)`` counts on validation: row = true digit, column = predicted."""
         return confusion_matrix(self.split.val_labels, self.validation.predictions)
@@ -118,13 +112,6 @@ def confusion_matrix(
     return matrix
 
 
-def nll_loss(log_probs: Tensor, targets: Tensor) -> Tensor:
-    """Mean negative log-probability of the true class (``targets`` one-hot)."""
-    batch = log_probs.shape[0]
-    picked: Tensor = (log_probs * targets).sum()
-    return picked * (-1.0 / batch)
-
-
 def build_model(config: DigitsConfig) -> DigitsCNN:
     """A fresh network for ``config``, its weights drawn from the config's seed."""
     rng = random.Random(f"minitorch.images weights {config.seed}")
@@ -133,20 +120,7 @@ def build_model(config: DigitsConfig) -> DigitsCNN:
     )
 
 
-def make_optimizer(config: DigitsConfig, model: DigitsCNN) -> Optimizer:
-    """Adam or plain SGD over the model's parameters at ``config.lr``."""
-    if config.optimizer == "sgd":
-        return SGD(model.parameters(), config.lr)
-    return Adam(model.parameters(), config.lr)
-
-
-def backend_of(model: DigitsCNN) -> TensorBackend:
-    """The backend the model's weights live on (inputs must go there too)."""
-    backend: TensorBackend = model.parameters()[0].value.backend
-    return backend
-
-
-def evaluate(model: DigitsCNN, images: Images, labels: Labels) -> Evaluation:
+def evaluate(model: Module, images: Images, labels: Labels) -> Evaluation:
     """Loss, accuracy and predictions in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
     was_training = model.training
@@ -169,22 +143,17 @@ def evaluate(model: DigitsCNN, images: Images, labels: Labels) -> Evaluation:
     return Evaluation(total / count, float(np.mean(predicted == labels)), predicted)
 
 
-class _NonFiniteError(Exception):
-    """A training step produced a NaN/inf loss."""
-
-
 def train_epoch(
     model: DigitsCNN,
     optimizer: Optimizer,
     split: DigitsSplit,
     config: DigitsConfig,
     rng: random.Random,
-    on_batch: Callable[[int, int, float], None] | None = None,
+    on_batch: StepHook | None = None,
 ) -> tuple[float, float]:
     """One shuffled pass over the training images; ``(mean loss, accuracy)``.
 
-    Raises:
-        _NonFiniteError: at the first step whose loss is NaN or infinite.
+    Stops at the first step whose loss is NaN or infinite and returns that loss.
     """
     backend = backend_of(model)
     model.train()
@@ -198,7 +167,7 @@ def train_epoch(
         loss = nll_loss(log_probs, one_hot(labels, backend))
         value = loss.item()
         if not math.isfinite(value):
-            raise _NonFiniteError
+            return value, 0.0
         loss.view(1).backward()
         optimizer.step()
         loss_sum += value * len(indices)
@@ -209,62 +178,58 @@ def train_epoch(
     return loss_sum / count, correct / count
 
 
-def _finite(state: State) -> bool:
-    return all(bool(np.isfinite(v).all()) for v in state.values())
-
-
 def fit_digits(
     config: DigitsConfig,
     on_epoch: Callable[[DigitsEpoch], None] | None = None,
-    on_batch: Callable[[int, int, float], None] | None = None,
+    on_batch: StepHook | None = None,
+    should_stop: StopCheck | None = None,
 ) -> DigitsResult:
     """Train the model ``config`` describes; report each epoch to ``on_epoch``.
 
     ``on_batch(done, batches, loss)`` hears every step (for progress bars).
 
     Raises:
-        DigitsConfigError: if the config is invalid.
+        ConfigError: if the config is invalid.
     """
     config = config.validated()
     split = load_split(config.seed, config.val_fraction, config.limit)
     model = build_model(config)
-    optimizer = make_optimizer(config, model)
-    result = DigitsResult(config, model, split)
+    optimizer = make_optimizer(config, model.parameters())
+    result = DigitsResult(model, config=config, split=split)
     rng = random.Random(f"minitorch.images batches {config.seed}")
-    for epoch in range(1, config.epochs + 1):
-        start = model.state_dict()
-        try:
-            began = time.perf_counter()
-            train_loss, train_accuracy = train_epoch(
-                model, optimizer, split, config, rng, on_batch
-            )
-            val = evaluate(model, split.val_images, split.val_labels)
-            seconds = time.perf_counter() - began
-            if not (math.isfinite(val.loss) and _finite(model.state_dict())):
-                raise _NonFiniteError
-        except _NonFiniteError:
-            model.load_state_dict(start)
-            result.status, result.diverged_epoch = "diverged", epoch
-            break
-        except KeyboardInterrupt:
-            model.load_state_dict(start)
-            result.status = "interrupted"
-            break
-        record = DigitsEpoch(
+    epoch = 0
+
+    def one_epoch() -> DigitsEpoch:
+        nonlocal epoch
+        epoch += 1
+        began = time.perf_counter()
+        train_loss, train_accuracy = train_epoch(
+            model, optimizer, split, config, rng, on_batch
+        )
+        if not math.isfinite(train_loss):
+            return DigitsEpoch(epoch, config.epochs, train_loss, 0.0, math.nan, 0.0, 0)
+        val = evaluate(model, split.val_images, split.val_labels)
+        return DigitsEpoch(
             epoch,
             config.epochs,
             train_loss,
             train_accuracy,
             val.loss,
             val.accuracy,
-            seconds,
+            time.perf_counter() - began,
         )
-        result.history.append(record)
+
+    def report(_: int, numbers: DigitsEpoch, seconds: float) -> None:
         if on_epoch is not None:
-            try:
-                on_epoch(record)
-            except KeyboardInterrupt:
-                result.status = "interrupted"
-                break
+            on_epoch(numbers)
+
+    run_epochs(
+        result,
+        one_epoch,
+        config.epochs,
+        judged="end",
+        on_epoch=report,
+        should_stop=should_stop,
+    )
     model.eval()
     return result

@@ -1,0 +1,124 @@
+"""``minitorch train digits``: the digits CNN as an app of the harness.
+
+The model, its training and its run directory load only when a run starts (they
+need numba), so listing the apps stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..images.data import SIDE
+from .app import App
+from .device import add_backend_options
+from .digits_config import BACKENDS, DigitsConfig
+from .loop import StepHook, StopCheck
+
+if TYPE_CHECKING:
+    from .digits import DigitsEpoch, DigitsResult
+
+# float64 copies alive at once per weight (value, gradient, Adam's two moments)
+# and per activation cell (forward values, gradients, pooling and conv scratch).
+WEIGHT_COPIES = 4
+ACTIVATION_COPIES = 8
+
+
+class DigitsApp(App):
+    """A small CNN on scikit-learn's 8×8 handwritten digits."""
+
+    name = "digits"
+    description = "a small CNN on scikit-learn's 8x8 handwritten digits"
+    config_type = DigitsConfig
+    log_every = 1
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        """``--batch-size --channels --dropout --limit``."""
+        d = DigitsConfig()
+        add = parser.add_argument
+        add(
+            "--batch-size",
+            type=int,
+            default=d.batch_size,
+            help="images per step (default: %(default)s)",
+        )
+        add(
+            "--channels",
+            type=int,
+            nargs=2,
+            metavar=("C1", "C2"),
+            default=list(d.channels),
+            help="channels of the two conv layers (default: %(default)s)",
+        )
+        add(
+            "--dropout",
+            type=float,
+            default=d.dropout,
+            help="dropout rate before the last layer (default: %(default)s)",
+        )
+        add(
+            "--limit",
+            type=int,
+            default=None,
+            help="train on only the first N training images (default: all)",
+        )
+        add_backend_options(parser, BACKENDS, d.backend)
+
+    def memory_bytes(self, config: DigitsConfig) -> int:
+        """Weights and one batch's activations (the data is a fixed 0.9 MB)."""
+        from ..images.model import KERNEL
+        from .digits import EVAL_BATCH
+
+        c1, c2 = config.channels
+        taps = KERNEL[0] * KERNEL[1]
+        weights = c1 * taps + c1 + c1 * c2 * taps + c2 + c2 * SIDE * SIDE // 4 * 10
+        cells = (c1 + c2) * SIDE * SIDE
+        batch = max(config.batch_size, EVAL_BATCH)
+        return (weights * WEIGHT_COPIES + batch * cells * ACTIVATION_COPIES) * 8
+
+    def fit(
+        self,
+        config: DigitsConfig,
+        on_epoch: Callable[[Any], None],
+        on_step: StepHook,
+        should_stop: StopCheck | None = None,
+    ) -> DigitsResult:
+        """``fit_digits``, reporting every step."""
+        from .digits import fit_digits
+
+        return fit_digits(config, on_epoch, on_step, should_stop)
+
+    def log_line(self, log: DigitsEpoch) -> str:
+        """``Epoch N loss L train_acc A val_acc V``."""
+        return (
+            f"Epoch {log.epoch} loss {log.train_loss:.4f} "
+            f"train_acc {log.train_accuracy:.4f} val_acc {log.val_accuracy:.4f}"
+        )
+
+    def summary(self, result: DigitsResult) -> str:
+        """How the run ended and the kept weights' validation accuracy."""
+        c = result.config
+        per_epoch = result.seconds_per_epoch
+        timing = "n/a" if math.isnan(per_epoch) else f"{per_epoch:.2f}"
+        best = result.best_val_accuracy
+        best_text = "n/a" if math.isnan(best) else f"{best:.4f}"
+        n = result.epochs_completed
+        return (
+            f"digits (channels {c.channels[0]},{c.channels[1]}, {c.optimizer} lr "
+            f"{c.lr:g}, batch {c.batch_size}, seed {c.seed}, "
+            f"{len(result.split.train_labels)} training images): {result.status} "
+            f"after {n} epoch{'' if n == 1 else 's'}, {timing} s/epoch; final "
+            f"weights: val_acc {result.final_val_accuracy:.4f} (best {best_text})"
+        )
+
+    def save(
+        self, result: DigitsResult, out: Path, args: argparse.Namespace
+    ) -> list[str]:
+        """The checkpoint, metrics and the four pictures."""
+        from .digits_run import FILES, write_digits_files
+
+        write_digits_files(result, out)
+        return list(FILES)
