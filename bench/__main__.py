@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.tensor_ops",
     "bench.tensor_vs_scalar",
     "bench.digits_vs_torch",
+    "bench.sentiment_run",
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from .text.app import SentimentApp
 from .train import command
 from .train.app import App
 from .train.digits_app import DigitsApp
@@ -19,6 +20,7 @@ from .train.plane import PlaneApp
 APPS: tuple[App, ...] = (
     *(PlaneApp(family) for family in FAMILIES.values()),
     DigitsApp(),
+    SentimentApp(),
 )
 
 

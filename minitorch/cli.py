@@ -14,6 +14,7 @@ from typing import NoReturn, Protocol, cast
 
 from . import apps
 from .lecture import command as lecture_command
+from .text import command as text_command
 from .viz import commands as viz_commands
 from .web import command as web_command
 
@@ -33,6 +34,7 @@ class CommandModule(Protocol):
 
 COMMANDS: tuple[CommandModule, ...] = (
     apps,
+    text_command,
     viz_commands,
     lecture_command,
     web_command,

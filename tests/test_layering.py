@@ -49,12 +49,13 @@ LAYERS: dict[str, int] = {
     # apps, each above the ones it builds on
     "images": 6,  # digits data and CNN
     "train": 7,  # the harness and every app registered in it
-    "viz": 8,  # graph and network pictures, explain-network
-    "lecture": 9,  # the lecture regenerated: pictures and pages
-    "web": 10,  # the web app
-    "apps": 11,  # the registry of everything ``minitorch train`` trains
-    "cli": 12,
-    "__main__": 13,
+    "text": 8,  # sentence sentiment: data, CNN, its app and predict command
+    "viz": 9,  # graph and network pictures, explain-network
+    "lecture": 10,  # the lecture regenerated: pictures and pages
+    "web": 11,  # the web app
+    "apps": 12,  # the registry of everything ``minitorch train`` trains
+    "cli": 13,
+    "__main__": 14,
 }
 # Module pairs that import each other (at call time or for types): the course's.
 ALLOWED_CYCLES = [
