@@ -18,7 +18,8 @@ from minitorch.cli import main
 from minitorch.datasets import datasets
 from minitorch.train.config import TrainConfig
 from minitorch.train.fit import fit
-from minitorch.web.server import MAX_BODY, Response, WebApp, WebServer
+from minitorch.web.guard import MAX_BODY
+from minitorch.web.server import Response, WebApp, WebServer
 
 TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
 LONG = {**TINY, "pts": 20, "epochs": 100_000}
@@ -156,7 +157,7 @@ def test_bad_parameters_are_400_with_the_reason(
 
 def test_body_that_is_not_json_is_400(client: Client) -> None:
     status, _, raw = client.request("/api/train", b"{not json")
-    assert status == 400 and b"not JSON" in raw
+    assert status == 400 and b"not valid JSON" in raw
 
 
 def test_second_job_is_409_and_stop_interrupts_the_first(client: Client) -> None:

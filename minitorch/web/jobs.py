@@ -3,10 +3,16 @@
 The job runs ``fit`` in a daemon thread. Before each epoch ``fit`` hands over the
 weights the epoch starts from; the job keeps the latest (for the boundary picture,
 drawn with a private model, never the one being trained) and answers Stop.
+
+Stop must not wait for a long epoch to end, so it interrupts the training thread
+the way Ctrl-C interrupts a terminal run: ``fit`` already turns a
+``KeyboardInterrupt`` into an ``interrupted`` run that keeps the last whole epoch.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 import sys
 import threading
 import time
@@ -17,14 +23,52 @@ from typing import Any, Literal
 from ..train.base import ModelFamily
 from ..train.config import TrainConfig
 from ..train.families import get_family
-from ..train.fit import EpochLog, State, fit, load_data
+from ..train.fit import EpochLog, FitResult, State, fit, load_data
 from .boundary import boundary_payload
+
+# Weight multiplications one boundary picture may cost (about a second here) when
+# every one is a Python-level operation (the scalar model or the simple backend).
+BOUNDARY_OPS = 500_000
+MIN_GRID = 6
 
 JobState = Literal["idle", "running", "completed", "diverged", "interrupted", "failed"]
 
 
 class JobBusyError(RuntimeError):
     """A training job is already running; only one at a time."""
+
+
+def ops_per_point(config: TrainConfig) -> int:
+    """Weight multiplications of one forward pass of the 2 → h → h → 1 network."""
+    return config.hidden * config.hidden + 3 * config.hidden
+
+
+def grid_limit(config: TrainConfig, wanted: int) -> int:
+    """The largest grid ≤ ``wanted`` whose picture stays within ``BOUNDARY_OPS``.
+
+    The fast backends run a whole grid as a few compiled kernels: no limit.
+    """
+    if config.model == "tensor" and config.backend != "simple":
+        return wanted
+    cells = BOUNDARY_OPS // ops_per_point(config)
+    return max(MIN_GRID, min(wanted, math.isqrt(cells)))
+
+
+class StopRequested(KeyboardInterrupt):
+    """Raised inside the training thread when Stop is pressed (a Ctrl-C for ``fit``)."""
+
+
+def _raise_in(thread: threading.Thread, error: type[BaseException] | None) -> None:
+    """Make ``thread`` raise ``error`` at its next bytecode (None cancels one).
+
+    CPython delivers it between bytecodes, so it can land neither inside a C call
+    (a numba kernel ends first) nor between a lock's acquire and its ``with`` block.
+    """
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident),
+            ctypes.py_object(error) if error is not None else None,
+        )
 
 
 @dataclass
@@ -56,6 +100,7 @@ class TrainingJob:
         self._progress = _Progress()
         self._started_at = time.monotonic()
         self._stop = threading.Event()
+        self._in_fit = False  # set under ``_lock``: when Stop may interrupt
         self._weights: State | None = None  # the latest whole-epoch weights
         self._boundary_cache: tuple[tuple[int, bool, int], dict[str, Any]] | None = None
         self._thread = threading.Thread(
@@ -68,8 +113,18 @@ class TrainingJob:
         self._thread.start()
 
     def request_stop(self) -> None:
-        """Ask the run to stop before its next epoch (it ends ``interrupted``)."""
-        self._stop.set()
+        """Stop the run now, mid-epoch (it ends ``interrupted`` with the last epoch).
+
+        The interruption is sent under the lock the job's callbacks take first,
+        so it reaches the thread inside ``fit`` and never inside those callbacks'
+        locked blocks; a second press sends nothing more.
+        """
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            if self._in_fit:
+                _raise_in(self._thread, StopRequested)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the training thread (tests and shutdown)."""
@@ -83,7 +138,14 @@ class TrainingJob:
 
     def _run(self) -> None:
         try:
-            result = fit(self.config, on_epoch=self._record, should_stop=self._between)
+            try:
+                result = self._fit()
+            except StopRequested:  # delivered on the way out of ``_fit``
+                result = None
+            if result is None:
+                with self._lock:
+                    self._progress.state = "interrupted"
+                return
             weights = result.model.state_dict()
             with self._lock:
                 self._weights = weights
@@ -97,6 +159,32 @@ class TrainingJob:
         finally:
             with self._lock:
                 self._progress.finished_at = time.monotonic()
+
+    def _fit(self) -> FitResult | None:
+        """Run ``fit`` so Stop can interrupt it; None if Stop came before ``fit``."""
+        result: FitResult | None = None
+        try:
+            with self._lock:
+                self._in_fit = not self._stop.is_set()
+                if not self._in_fit:
+                    return None
+            result = fit(self.config, on_epoch=self._record, should_stop=self._between)
+        except StopRequested:
+            pass
+        finally:
+            self._disarm()
+        return result
+
+    def _disarm(self) -> None:
+        """Leave the interruptible part: no Stop may arrive after this returns."""
+        while True:
+            try:
+                with self._lock:
+                    self._in_fit = False
+                    _raise_in(self._thread, None)
+                return
+            except StopRequested:
+                continue  # it arrived between fit's return and the lock: drop it
 
     def _record(self, log: EpochLog) -> None:
         with self._lock:
@@ -134,11 +222,14 @@ class TrainingJob:
         }
 
     def boundary(self, size: int) -> dict[str, Any]:
-        """Class-1 probabilities on a ``size × size`` grid, from the current weights.
+        """Class-1 probabilities on a grid of at most ``size × size``, current weights.
+
+        Large Python-level models get a coarser grid (``grid_limit``).
 
         The weights are the copy ``fit`` handed over before the current epoch (or
         the final ones), loaded into a private model: training never waits for this.
         """
+        size = grid_limit(self.config, size)
         with self._lock:
             weights = self._weights
             key = (

@@ -23,6 +23,8 @@ FORM_FIELDS = (
     "backend",
 )
 LIMITS: dict[str, int] = {"pts": 1000, "hidden": 100, "epochs": 100_000}
+# Weight multiplications a whole Python-level run may cost (about an hour here).
+MAX_RUN_OPS = 2_000_000_000
 
 
 def config_from_form(form: object) -> TrainConfig:
@@ -50,4 +52,13 @@ def config_from_form(form: object) -> TrainConfig:
         value = getattr(config, name)
         if value > limit:
             raise ConfigError(f"{name} must be at most {limit} here, got {value}")
+    if config.model == "scalar" or config.backend == "simple":
+        per_point = config.hidden * config.hidden + 3 * config.hidden
+        ops = config.epochs * config.pts * per_point
+        if ops > MAX_RUN_OPS:
+            raise ConfigError(
+                f"epochs × points × (hidden² + 3·hidden) = {ops:.2g} is more than the "
+                f"{MAX_RUN_OPS:.0e} this app runs in Python; use fewer epochs, points "
+                "or hidden units (or the fast backend)"
+            )
     return config

@@ -273,6 +273,7 @@ SCRIPT = r"""
           // keep the HTTP status as the message
         }
         $("graph-error").textContent = message;
+        $("graph-out").replaceChildren();
         return;
       }
       const blob = new Blob([await response.text()], { type: "image/svg+xml" });

@@ -1,8 +1,10 @@
 """The HTTP side: routes to the page, the assets and the JSON API.
 
-Every answer is built from memory (nothing is read from disk by path), request
-bodies are size-limited, and an unexpected error is logged here and sent to the
-client as a plain 500 JSON message, never a traceback.
+Every answer is built from memory (nothing is read from disk by path); every
+request first passes the ``RequestGuard`` (Host, Origin, content type); bodies are
+size-limited and must arrive whole within ``READ_TIMEOUT`` seconds; an unexpected
+error is logged here and sent to the client as a plain 500 JSON message, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -20,22 +22,18 @@ from urllib.parse import parse_qs, urlsplit
 from ..train.config import ConfigError
 from .boundary import GRID_SIZE
 from .expression import ExpressionError, expression_svg, parse_values
+from .guard import MAX_BODY, HTTPError, RequestGuard, parse_json
 from .jobs import JobBusyError, Trainer
 from .page import STYLE, render_page
 from .params import config_from_form
 from .script import SCRIPT
 
-MAX_BODY = 16 * 1024
 MAX_GRID = 80
-
-
-class HTTPError(Exception):
-    """An answer other than 200, with the message the client sees."""
-
-    def __init__(self, status: HTTPStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+# Seconds a client may take to send its request; a stalled one frees its thread.
+READ_TIMEOUT = 5.0
+# Pending connections the kernel queues while threads are busy (socketserver's 5
+# dropped connections under 50 parallel clients, and each drop costs a 1 s retry).
+LISTEN_BACKLOG = 256
 
 
 @dataclass(frozen=True)
@@ -94,25 +92,30 @@ class WebApp:
         try:
             values = parse_values(_str_param(query, "values"))
             svg = expression_svg(text, values)
-        except (ExpressionError, ValueError) as e:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
+        except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
         return Response(svg.encode(), "image/svg+xml; charset=utf-8")
 
     def train(self, body: bytes) -> Response:
         """``POST /api/train`` with the form as JSON: start a job (409 if one runs)."""
         try:
-            form = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise HTTPError(
-                HTTPStatus.BAD_REQUEST, "the request body is not JSON"
-            ) from None
-        try:
-            job = self.trainer.start(config_from_form(form))
+            job = self.trainer.start(config_from_form(parse_json(body)))
         except ConfigError as e:
             raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
         except JobBusyError as e:
             raise HTTPError(HTTPStatus.CONFLICT, str(e)) from None
         return json_response(job.status(), HTTPStatus.ACCEPTED)
+
+
+def one_line(error: BaseException) -> str:
+    """A short one-line message for ``error`` (maths errors say what failed)."""
+    text = " ".join(str(error).split())[:200] or type(error).__name__
+    if isinstance(error, ArithmeticError | RecursionError) or text in (
+        "math domain error",
+        "math range error",
+    ):
+        return f"cannot evaluate the expression: {text}"
+    return text
 
 
 def _str_param(query: Query, name: str) -> str:
@@ -138,18 +141,23 @@ def _int_param(
     return value
 
 
-def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to ``app``."""
+def make_handler(app: WebApp, server: WebServer) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``app`` behind ``server``'s guard."""
 
     class Handler(BaseHTTPRequestHandler):
-        """Dispatches GET and POST to ``app``'s routes; answers JSON on errors."""
+        """Dispatches GET, HEAD and POST to ``app``'s routes; answers JSON on errors."""
 
         server_version = "minitorch"
         sys_version = ""
+        timeout = READ_TIMEOUT
 
         def do_GET(self) -> None:
             """Answer a GET."""
             self._answer(lambda path, query: self._get(path, query))
+
+        def do_HEAD(self) -> None:
+            """Answer a HEAD: the GET's status and headers without the body."""
+            self._answer(lambda path, query: self._get(path, query), body=False)
 
         def do_POST(self) -> None:
             """Answer a POST."""
@@ -176,27 +184,53 @@ def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
             raise HTTPError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
 
         def _body(self) -> bytes:
-            raw = self.headers.get("Content-Length", "0") or "0"
-            try:
-                length = int(raw)
-            except ValueError:
+            if "Transfer-Encoding" in self.headers:
                 raise HTTPError(
-                    HTTPStatus.BAD_REQUEST, "bad Content-Length header"
-                ) from None
-            if length < 0 or length > MAX_BODY:
+                    HTTPStatus.LENGTH_REQUIRED,
+                    "send the body with a Content-Length, not a Transfer-Encoding",
+                )
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                raise HTTPError(HTTPStatus.LENGTH_REQUIRED, "Content-Length is missing")
+            digits = raw.strip()
+            if not (digits.isascii() and digits.isdigit()):
+                raise HTTPError(
+                    HTTPStatus.BAD_REQUEST, f"bad Content-Length header {raw[:20]!r}"
+                )
+            if len(digits) > 9 or int(digits) > MAX_BODY:
                 raise HTTPError(
                     HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    f"request bodies are limited to {MAX_BODY} bytes",
+                    f"request bodies are limited to {MAX_BODY} bytes, "
+                    f"got {digits[:20]}",
                 )
-            return self.rfile.read(length)
+            length = int(digits)
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:
+                body = b""
+            if len(body) != length:
+                raise HTTPError(
+                    HTTPStatus.BAD_REQUEST,
+                    f"the body was cut short: {len(body)} of {length} bytes arrived",
+                )
+            return body
 
-        def _answer(self, route: Callable[[str, Query], Response]) -> None:
+        def _answer(
+            self, route: Callable[[str, Query], Response], body: bool = True
+        ) -> None:
             parts = urlsplit(self.path)
             try:
+                server.guard.check(
+                    self.command,
+                    self.headers.get("Host"),
+                    self.headers.get("Origin"),
+                    self.headers.get("Sec-Fetch-Site"),
+                    self.headers.get("Content-Type"),
+                )
                 response = route(parts.path, parse_qs(parts.query))
             except HTTPError as e:
-                if e.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
-                    self.close_connection = True  # the unread body stays behind
+                if self.command == "POST":
+                    self.close_connection = True  # an unread body may stay behind
                 response = json_response({"error": e.message}, e.status)
             except Exception:
                 print(f"error answering {self.command} {self.path}:", file=sys.stderr)
@@ -211,7 +245,8 @@ def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
-            self.wfile.write(response.body)
+            if body:
+                self.wfile.write(response.body)
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Log failed requests only: the page polls several times a second."""
@@ -225,10 +260,12 @@ class WebServer(ThreadingHTTPServer):
     """A threading HTTP server for ``app``; request threads never block shutdown."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], app: WebApp) -> None:
         self.app = app
-        super().__init__(address, make_handler(app))
+        super().__init__(address, make_handler(app, self))
+        self.guard = RequestGuard(address[0], int(self.server_address[1]))
 
     @property
     def url(self) -> str:
