@@ -77,6 +77,8 @@ class _Progress:
 
     state: JobState = "running"
     losses: list[float] = field(default_factory=list)
+    corrects: list[int] = field(default_factory=list)
+    seconds: float = 0.0
     correct: int = 0
     finished_at: float | None = None
     error: str | None = None
@@ -102,6 +104,7 @@ class TrainingJob:
         self._stop = threading.Event()
         self._in_fit = False  # set under ``_lock``: when Stop may interrupt
         self._weights: State | None = None  # the latest whole-epoch weights
+        self._result: FitResult | None = None
         self._boundary_cache: tuple[tuple[int, bool, int], dict[str, Any]] | None = None
         self._thread = threading.Thread(
             target=self._run, name=f"minitorch-train-{job_id}", daemon=True
@@ -149,7 +152,15 @@ class TrainingJob:
             weights = result.model.state_dict()
             with self._lock:
                 self._weights = weights
+                self._result = result
                 self._progress.state = result.status
+                if result.status == "diverged":
+                    self._progress.error = (
+                        f"the loss became infinite or NaN at epoch "
+                        f"{result.diverged_epoch}: the steps were too large. Lower "
+                        f"the learning rate (e.g. {self.config.lr / 10:g}) and start "
+                        "again; the weights of the last finite epoch are kept."
+                    )
         except Exception as e:  # a bug or an odd backend: keep the server alive
             print(f"training job {self.job_id} failed:", file=sys.stderr)
             traceback.print_exc()
@@ -189,6 +200,8 @@ class TrainingJob:
     def _record(self, log: EpochLog) -> None:
         with self._lock:
             self._progress.losses.append(log.loss)
+            self._progress.corrects.append(log.correct)
+            self._progress.seconds += log.seconds
             self._progress.correct = log.correct
 
     def _between(self, weights: State) -> bool:
@@ -203,6 +216,8 @@ class TrainingJob:
             end = p.finished_at if p.finished_at is not None else time.monotonic()
             epoch = len(p.losses)
             losses = p.losses[max(since, 0) :]
+            corrects = p.corrects[max(since, 0) :]
+            per_epoch = p.seconds / epoch if epoch else None
             state, correct, error = p.state, p.correct, p.error
             loss_text = f"{p.losses[-1]:.6f}" if epoch else "-"
         total = len(self.data.X)
@@ -213,6 +228,8 @@ class TrainingJob:
             "epochs": self.config.epochs,
             "since": max(since, 0),
             "losses": losses,
+            "corrects": corrects,
+            "seconds_per_epoch": per_epoch,
             "correct": correct,
             "total": total,
             "elapsed": round(end - self._started_at, 3),
@@ -220,6 +237,16 @@ class TrainingJob:
             "config": self.config.to_dict(),
             "line": f"Epoch {epoch} loss {loss_text} correct {correct}/{total}",
         }
+
+    def weights(self) -> State | None:
+        """The latest whole-epoch weights (or the final ones)."""
+        with self._lock:
+            return self._weights
+
+    def result(self) -> FitResult | None:
+        """The finished run (None while it trains, or if it failed)."""
+        with self._lock:
+            return self._result
 
     def boundary(self, size: int) -> dict[str, Any]:
         """Class-1 probabilities on a grid of at most ``size × size``, current weights.
@@ -310,6 +337,8 @@ def idle_status() -> dict[str, Any]:
         "epochs": 0,
         "since": 0,
         "losses": [],
+        "corrects": [],
+        "seconds_per_epoch": None,
         "correct": 0,
         "total": 0,
         "elapsed": 0.0,

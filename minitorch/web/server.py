@@ -11,22 +11,34 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
+from ..checkpoint import save_checkpoint
 from ..train.config import ConfigError
+from ..train.fit import FitResult
+from ..train.runs import metrics_dict
+from .assets import render_page, render_script, render_style
 from .boundary import GRID_SIZE
-from .expression import ExpressionError, expression_svg, parse_values
+from .digits_page import DigitsLab, pixels_of, quick_config
+from .expression import (
+    ExpressionError,
+    backprop_slides,
+    expression_svg,
+    parse_values,
+)
 from .guard import MAX_BODY, HTTPError, RequestGuard, parse_json
 from .jobs import JobBusyError, Trainer
-from .page import STYLE, render_page
+from .network_page import network_payload
 from .params import config_from_form
-from .script import SCRIPT
+from .sandbox import dataset_payload, tensor_payload
 
 MAX_GRID = 80
 # Seconds a client may take to send its request; a stalled one frees its thread.
@@ -43,6 +55,7 @@ class Response:
     body: bytes
     content_type: str = "application/json"
     status: HTTPStatus = HTTPStatus.OK
+    filename: str | None = None  # offered as a download under this name
 
 
 def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
@@ -54,25 +67,98 @@ Query = dict[str, list[str]]
 
 
 class WebApp:
-    """The routes and the state behind them (one trainer)."""
+    """The routes and the state behind them (one trainer, one digits lab)."""
 
     def __init__(self) -> None:
         self.trainer = Trainer()
-        self.page = render_page().encode()
+        self.digits = DigitsLab()
+        page = render_page().encode()
+        script = render_script().encode()
+        style = render_style().encode()
         self.get_routes: dict[str, Callable[[Query], Response]] = {
-            "/": lambda _: Response(self.page, "text/html; charset=utf-8"),
-            "/app.js": lambda _: Response(
-                SCRIPT.encode(), "text/javascript; charset=utf-8"
-            ),
-            "/style.css": lambda _: Response(STYLE.encode(), "text/css; charset=utf-8"),
+            "/": lambda _: Response(page, "text/html; charset=utf-8"),
+            "/app.js": lambda _: Response(script, "text/javascript; charset=utf-8"),
+            "/style.css": lambda _: Response(style, "text/css; charset=utf-8"),
             "/api/status": self.status,
             "/api/boundary": self.boundary,
             "/api/graph": self.graph,
+            "/api/backprop": self.backprop,
+            "/api/dataset": self.dataset,
+            "/api/digits/status": lambda _: json_response(self.digits.status()),
+            "/api/download/model.npz": self.download_model,
+            "/api/download/metrics.json": self.download_metrics,
         }
         self.post_routes: dict[str, Callable[[bytes], Response]] = {
             "/api/train": self.train,
             "/api/stop": lambda _: json_response(self.trainer.stop()),
+            "/api/network": self.network,
+            "/api/tensor": lambda body: json_response(tensor_payload(parse_json(body))),
+            "/api/digits/train": self.digits_train,
+            "/api/digits/predict": self.digits_predict,
         }
+
+    def dataset(self, query: Query) -> Response:
+        """``GET /api/dataset?name=D&pts=N&seed=S``: the points and labels."""
+        return json_response(
+            dataset_payload(
+                _str_param(query, "name"),
+                _int_param(query, "pts", 50, 1),
+                _int_param(query, "seed", 0, 0, 2**31),
+            )
+        )
+
+    def backprop(self, query: Query) -> Response:
+        """``GET /api/backprop?expr=E&values=…``: one SVG per backward step."""
+        try:
+            values = parse_values(_str_param(query, "values"))
+            slides = backprop_slides(_str_param(query, "expr"), values)
+        except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
+        return json_response(slides)
+
+    def network(self, body: bytes) -> Response:
+        """``POST /api/network``: the Network page's pictures for hand-set weights."""
+        job = self.trainer.job
+        trained = (
+            job.weights() if job is not None and job.config.model == "scalar" else None
+        )
+        return json_response(network_payload(parse_json(body), trained))
+
+    def digits_train(self, body: bytes) -> Response:
+        """``POST /api/digits/train``: train a small CNN in the background."""
+        self.digits.train(quick_config(parse_json(body)))
+        return json_response(self.digits.status(), HTTPStatus.ACCEPTED)
+
+    def digits_predict(self, body: bytes) -> Response:
+        """``POST /api/digits/predict`` with 64 pixels: the ten probabilities."""
+        probabilities = self.digits.predict(pixels_of(parse_json(body)))
+        return json_response({"probabilities": probabilities})
+
+    def _finished_run(self) -> FitResult:
+        job = self.trainer.job
+        result = job.result() if job is not None else None
+        if result is None:
+            raise HTTPError(HTTPStatus.CONFLICT, "no finished training run yet")
+        return result
+
+    def download_model(self, _: Query) -> Response:
+        """``GET /api/download/model.npz``: the last finished run's checkpoint."""
+        result = self._finished_run()
+        meta = {
+            "config": result.config.to_dict(),
+            "status": result.status,
+            "epochs": result.epochs_completed,
+        }
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.npz"
+            save_checkpoint(result.model, path, meta)
+            data = path.read_bytes()
+        return Response(data, "application/octet-stream", filename="model.npz")
+
+    def download_metrics(self, _: Query) -> Response:
+        """``GET /api/download/metrics.json``: the last finished run's metrics."""
+        text = json.dumps(metrics_dict(self._finished_run()), indent=2)
+        return Response(text.encode(), "application/json", filename="metrics.json")
 
     def status(self, query: Query) -> Response:
         """``GET /api/status[?since=K]``: the job's state and losses after epoch K."""
@@ -242,6 +328,10 @@ def make_handler(app: WebApp, server: WebServer) -> type[BaseHTTPRequestHandler]
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
+            if response.filename is not None:
+                self.send_header(
+                    "Content-Disposition", f'attachment; filename="{response.filename}"'
+                )
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
