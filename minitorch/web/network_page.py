@@ -56,40 +56,44 @@ def unit_names(unit: int) -> tuple[str, str, str]:
     )
 
 
-def network_payload(request: object, trained: State | None = None) -> dict[str, Any]:
+def network_payload(
+    request: object, trained: tuple[State, TrainConfig] | None = None
+) -> dict[str, Any]:
     """The Network page's picture data for ``request`` (see the module docstring).
 
     ``request``: ``{"dataset", "pts", "seed", "hidden", "unit", "other",
     "overrides": {name: value}, "use_trained": bool}``. ``trained`` is the Train
-    tab's latest scalar state, used when ``use_trained`` is set.
+    tab's latest scalar run (weights and config, data included), used when
+    ``use_trained`` is set.
     """
     if not isinstance(request, Mapping):
         raise _bad("the request must be a JSON object")
-    dataset = request.get("dataset", "Xor")
-    if dataset not in datasets:
-        raise _bad(f"unknown dataset {dataset!r}; choose one of {', '.join(datasets)}")
     use_trained = bool(request.get("use_trained")) and trained is not None
-    hidden = (
-        len([k for k in trained if k.startswith("layer1.bias_")])
-        if use_trained and trained is not None
-        else _int(request, "hidden", 4, 1, MAX_HIDDEN)
-    )
-    config = TrainConfig(
-        model="scalar",
-        dataset=dataset,
-        pts=_int(request, "pts", 50, 1, MAX_POINTS),
-        hidden=hidden,
-        seed=_int(request, "seed", 0, 0, 2**31),
-    )
-    try:
-        config = config.validated()
-    except ConfigError as e:
-        raise _bad(str(e)) from None
+    if use_trained and trained is not None:
+        config = trained[1]
+    else:
+        dataset = request.get("dataset", "Xor")
+        if dataset not in datasets:
+            raise _bad(
+                f"unknown dataset {dataset!r}; choose one of {', '.join(datasets)}"
+            )
+        config = TrainConfig(
+            model="scalar",
+            dataset=dataset,
+            pts=_int(request, "pts", 50, 1, MAX_POINTS),
+            hidden=_int(request, "hidden", 4, 1, MAX_HIDDEN),
+            seed=_int(request, "seed", 0, 0, 2**31),
+        )
+        try:
+            config = config.validated()
+        except ConfigError as e:
+            raise _bad(str(e)) from None
+    hidden = config.hidden
     unit = _int(request, "unit", 0, 0, hidden - 1)
     other = _int(request, "other", min(1, hidden - 1), 0, hidden - 1)
     family = get_family("scalar")
     model = family.build(config)
-    state = dict(trained) if use_trained and trained is not None else model.state_dict()
+    state = dict(trained[0]) if use_trained and trained else model.state_dict()
     overrides = request.get("overrides", {})
     if not isinstance(overrides, Mapping):
         raise _bad("overrides must be an object of parameter name → number")

@@ -119,8 +119,11 @@ class WebApp:
     def network(self, body: bytes) -> Response:
         """``POST /api/network``: the Network page's pictures for hand-set weights."""
         job = self.trainer.job
+        weights = job.weights() if job is not None else None
         trained = (
-            job.weights() if job is not None and job.config.model == "scalar" else None
+            (weights, job.config)
+            if job is not None and weights is not None and job.config.model == "scalar"
+            else None
         )
         return json_response(network_payload(parse_json(body), trained))
 
@@ -356,6 +359,12 @@ class WebServer(ThreadingHTTPServer):
         self.app = app
         super().__init__(address, make_handler(app, self))
         self.guard = RequestGuard(address[0], int(self.server_address[1]))
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Say nothing when a client went away mid-answer; log anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:

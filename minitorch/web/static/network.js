@@ -68,6 +68,17 @@
 
   function draw(answer) {
     const values = Object.fromEntries(answer.parameters);
+    // A trained run brings its own data and size: show them, locked.
+    for (const name of ["dataset", "pts", "hidden", "seed"]) {
+      if (answer.from_training) {
+        form.elements[name].value = String(answer.config[name]);
+      }
+      form.elements[name].disabled = answer.from_training;
+    }
+    if (form.elements.use_trained.checked && !answer.from_training) {
+      $("network-error").textContent =
+        "No scalar run in the Train tab yet: these are the seed's starting weights.";
+    }
     fillUnits(answer.config.hidden, answer.unit, answer.other);
     view.names = answer.unit_names;
     sliders.forEach((slider, k) => {
