@@ -384,3 +384,16 @@ def test_digits_api_without_a_model_and_with_bad_pixels(client: Client) -> None:
         assert client.json("/api/digits/predict", bad)[0] == 400
     for form in ({"epochs": 50}, {"limit": 0}, {"colour": 1}):
         assert client.json("/api/digits/train", form)[0] == 400
+
+
+@pytest.mark.slow
+def test_digits_trained_from_the_page_answers_drawings(client: Client) -> None:
+    status, body = client.json("/api/digits/train", {"epochs": 1, "limit": 64})
+    assert status == 202 and body["state"] == "training"
+    assert client.json("/api/digits/train", {"epochs": 1})[0] == 409
+    client.server.app.digits.join(600)
+    status, body = client.json("/api/digits/status")
+    assert body["state"] == "ready" and "1 epochs on 64 images" in body["source"]
+    assert 0.0 <= body["accuracy"] <= 1.0 and len(body["mistakes"]) <= 24
+    status, answer = client.json("/api/digits/predict", {"pixels": [0.5] * 64})
+    assert status == 200 and sum(answer["probabilities"]) == pytest.approx(1.0)
