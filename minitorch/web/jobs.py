@@ -7,6 +7,9 @@ drawn with a private model, never the one being trained) and answers Stop.
 Stop must not wait for a long epoch to end, so it interrupts the training thread
 the way Ctrl-C interrupts a terminal run: ``fit`` already turns a
 ``KeyboardInterrupt`` into an ``interrupted`` run that keeps the last whole epoch.
+Only Python-level runs (the scalar model, the simple backend) are interrupted so;
+the compiled backends' epochs are short, and numba's compiler is never cut
+mid-way: they stop before their next epoch.
 """
 
 from __future__ import annotations
@@ -43,12 +46,17 @@ def ops_per_point(config: TrainConfig) -> int:
     return config.hidden * config.hidden + 3 * config.hidden
 
 
+def python_level(config: TrainConfig) -> bool:
+    """Whether every operation of this run is Python code (no compiled kernels)."""
+    return config.model == "scalar" or config.backend == "simple"
+
+
 def grid_limit(config: TrainConfig, wanted: int) -> int:
     """The largest grid ≤ ``wanted`` whose picture stays within ``BOUNDARY_OPS``.
 
     The fast backends run a whole grid as a few compiled kernels: no limit.
     """
-    if config.model == "tensor" and config.backend != "simple":
+    if not python_level(config):
         return wanted
     cells = BOUNDARY_OPS // ops_per_point(config)
     return max(MIN_GRID, min(wanted, math.isqrt(cells)))
@@ -116,7 +124,10 @@ class TrainingJob:
         self._thread.start()
 
     def request_stop(self) -> None:
-        """Stop the run now, mid-epoch (it ends ``interrupted`` with the last epoch).
+        """Stop the run (it ends ``interrupted``, keeping the last whole epoch).
+
+        A Python-level run stops at once, mid-epoch; a compiled one before its
+        next epoch.
 
         The interruption is sent under the lock the job's callbacks take first,
         so it reaches the thread inside ``fit`` and never inside those callbacks'
@@ -126,7 +137,7 @@ class TrainingJob:
             if self._stop.is_set():
                 return
             self._stop.set()
-            if self._in_fit:
+            if self._in_fit and python_level(self.config):
                 _raise_in(self._thread, StopRequested)
 
     def join(self, timeout: float | None = None) -> None:

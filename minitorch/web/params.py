@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from ..train.config import ConfigError, TrainConfig
 from ..train.families import get_family
+from .jobs import ops_per_point, python_level
 
 FORM_FIELDS = (
     "model",
@@ -52,9 +53,8 @@ def config_from_form(form: object) -> TrainConfig:
         value = getattr(config, name)
         if value > limit:
             raise ConfigError(f"{name} must be at most {limit} here, got {value}")
-    if config.model == "scalar" or config.backend == "simple":
-        per_point = config.hidden * config.hidden + 3 * config.hidden
-        ops = config.epochs * config.pts * per_point
+    if python_level(config):
+        ops = config.epochs * config.pts * ops_per_point(config)
         if ops > MAX_RUN_OPS:
             raise ConfigError(
                 f"epochs × points × (hidden² + 3·hidden) = {ops:.2g} is more than the "
