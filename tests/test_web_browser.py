@@ -208,6 +208,9 @@ def test_train_stop_button(page: Page) -> None:
     page.fill("#train-form input[name=epochs]", "1000")
     page.click("#start")
     page.wait_for_function("!document.getElementById('stop').disabled")
+    page.wait_for_function(
+        "/about .* left/.test(document.getElementById('remaining').textContent)"
+    )
     page.click("#stop")
     page.wait_for_function(
         "document.getElementById('state').textContent.startsWith('interrupted')"

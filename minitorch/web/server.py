@@ -198,7 +198,9 @@ class WebApp:
 
 def one_line(error: BaseException) -> str:
     """A short one-line message for ``error`` (maths errors say what failed)."""
-    text = " ".join(str(error).split())[:200] or type(error).__name__
+    # The parser's errors add the text and a caret on further lines: keep the first.
+    lines = str(error).strip().splitlines()
+    text = lines[0].removeprefix("error: ")[:200] if lines else type(error).__name__
     if isinstance(error, ArithmeticError | RecursionError) or text in (
         "math domain error",
         "math range error",
