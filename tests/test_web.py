@@ -397,3 +397,14 @@ def test_digits_trained_from_the_page_answers_drawings(client: Client) -> None:
     assert 0.0 <= body["accuracy"] <= 1.0 and len(body["mistakes"]) <= 24
     status, answer = client.json("/api/digits/predict", {"pixels": [0.5] * 64})
     assert status == 200 and sum(answer["probabilities"]) == pytest.approx(1.0)
+
+
+def test_serve_with_an_unreadable_digits_run_is_one_error_line(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --digits-run: ") and err.count("\n") == 1
+    (tmp_path / "model.npz").write_text("not a checkpoint")
+    assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err

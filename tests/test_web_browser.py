@@ -41,7 +41,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WAIT_MS = 15_000
+WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -203,8 +203,8 @@ def test_train_previews_runs_and_offers_downloads(
 
 def test_train_stop_button(page: Page) -> None:
     page.click("#tab-train")
-    page.fill("#train-form input[name=pts]", "300")
-    page.fill("#train-form input[name=hidden]", "20")
+    page.fill("#train-form input[name=pts]", "100")
+    page.fill("#train-form input[name=hidden]", "10")
     page.fill("#train-form input[name=epochs]", "1000")
     page.click("#start")
     page.wait_for_function("!document.getElementById('stop').disabled")
