@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, Protocol, cast
 
+from .lecture import command as lecture_command
 from .train import command as train_command
 from .viz import commands as viz_commands
 from .web import command as web_command
@@ -30,7 +31,12 @@ class CommandModule(Protocol):
         ...
 
 
-COMMANDS: tuple[CommandModule, ...] = (train_command, viz_commands, web_command)
+COMMANDS: tuple[CommandModule, ...] = (
+    train_command,
+    viz_commands,
+    lecture_command,
+    web_command,
+)
 
 
 class UsageError(Exception):

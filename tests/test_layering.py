@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "optim": 1,
     "checkpoint": 1,
     "scalar_layers": 1,
+    "lecture_network": 1,
     # L2: tensors and the reference backend
     "tensor_data": 2,
     "tensor_ops": 2,
@@ -45,6 +46,7 @@ LAYERS: dict[str, int] = {
     "train": 9,
     "viz": 9,
     "images": 9,
+    "lecture": 9,
     "web": 9,
 }
 

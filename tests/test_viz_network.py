@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
 
 from minitorch.datasets import Graph
 from minitorch.scalar_layers import Network
+from minitorch.train.fit import snapshot_epochs
 from minitorch.viz.network import (
     Snapshot,
     busiest_units,
@@ -19,6 +24,7 @@ from minitorch.viz.network import (
     first_layer_lines,
     hidden_space_figure,
     hidden_values,
+    label_spots,
     pick_snapshots,
     write_network_pictures,
 )
@@ -94,7 +100,72 @@ def test_epoch_strip_restores_weights() -> None:
 def test_pick_snapshots_keeps_first_and_last() -> None:
     snaps: list[Snapshot] = [(e, {}) for e in range(20)]
     picked = [e for e, _ in pick_snapshots(snaps, 6)]
-    assert picked[0] == 0 and picked[-1] == 19 and len(picked) == 6
+    assert picked == [0, 4, 8, 11, 15, 19]
+
+
+@pytest.mark.parametrize("epochs", [7, 30, 100, 333, 500, 1000])
+def test_epoch_strip_is_evenly_spaced(epochs: int) -> None:
+    """The strip's epochs step evenly (to within the snapshots' rounding of 1)."""
+    snaps: list[Snapshot] = [(e, {}) for e in snapshot_epochs(epochs)]
+    picked = [e for e, _ in pick_snapshots(snaps)]
+    assert picked[0] == 0 and picked[-1] == epochs and len(picked) >= 3
+    steps = [b - a for a, b in itertools.pairwise(picked)]
+    assert max(steps) - min(steps) <= 1, picked
+
+
+def test_epoch_strip_takes_six_when_they_fit() -> None:
+    snaps: list[Snapshot] = [(e, {}) for e in range(0, 501, 50)]
+    assert [e for e, _ in pick_snapshots(snaps)] == [0, 100, 200, 300, 400, 500]
+    # An interrupted run's last snapshot breaks the spacing: first and last remain.
+    odd: list[Snapshot] = [(0, {}), (56, {}), (111, {}), (130, {})]
+    assert [e for e, _ in pick_snapshots(odd)] == [0, 130]
+
+
+def _fan(hidden: int) -> Network:
+    """Every first-layer line through the middle of the square, at spread angles."""
+    net = Network(hidden, random.Random(0))
+    state = net.state_dict()
+    for j in range(hidden):
+        angle = math.pi * j / hidden
+        w1, w2 = math.cos(angle), math.sin(angle)
+        state[f"layer1.weight_0_{j}"] = np.array(w1)
+        state[f"layer1.weight_1_{j}"] = np.array(w2)
+        state[f"layer1.bias_{j}"] = np.array(-0.5 * (w1 + w2))
+    net.load_state_dict(state)
+    return net
+
+
+@pytest.mark.parametrize("hidden", [3, 6, 10])
+def test_first_layer_labels_do_not_overlap(hidden: int) -> None:
+    fig = first_layer_figure(_fan(hidden), DATA)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    ax = fig.axes[0]
+    labels = [
+        t.get_window_extent(renderer)
+        for t in ax.texts
+        if not isinstance(t, Annotation) and t.get_text()
+    ]
+    arrows = [
+        t.arrow_patch.get_window_extent(renderer)
+        for t in ax.texts
+        if isinstance(t, Annotation) and t.arrow_patch is not None
+    ]
+    assert len(labels) == len(arrows) == hidden
+    for a, b in itertools.combinations(labels, 2):
+        assert not a.overlaps(b)
+    for label in labels:
+        assert not any(label.overlaps(arrow) for arrow in arrows)
+
+
+def test_label_spots_lie_on_their_lines() -> None:
+    lines = [(1.0, 1.0, -1.0), (-2.0, 1.0, 0.2), (0.0, 0.0, 1.0), (1.0, 0.0, -3.0)]
+    spots = label_spots(lines)
+    assert spots[2] is None and spots[3] is None  # no line; line outside the view
+    for (w1, w2, b), spot in zip(lines[:2], spots[:2], strict=True):
+        assert spot is not None
+        assert abs(w1 * spot[0] + w2 * spot[1] + b) < 1e-9
 
 
 def test_write_network_pictures(tmp_path: Path) -> None:

@@ -16,11 +16,19 @@ from typing import TextIO
 from ..datasets import datasets
 from ..images.command import register_digits
 from .base import ModelFamily
-from .config import BACKENDS, MOMENTUM, OPTIMIZERS, ConfigError, TrainConfig
+from .config import (
+    BACKENDS,
+    MOMENTUM,
+    NETWORKS,
+    OPTIMIZERS,
+    ConfigError,
+    TrainConfig,
+)
 from .families import FAMILIES
 from .fit import EpochLog, FitResult, fit
 from .progress import ProgressBar, note_compiling
 from .runs import check_writable, save_run
+from .scalar_model import LECTURE_HIDDEN
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
@@ -60,9 +68,17 @@ def _add_options(parser: argparse.ArgumentParser, family: ModelFamily) -> None:
     add(
         "--hidden",
         type=int,
-        default=d.hidden,
-        help="units per hidden layer (default: %(default)s)",
+        default=None,
+        help=f"units per hidden layer (default: {d.hidden}; the lecture model has 2)",
     )
+    if family.name == "scalar":
+        add(
+            "--model",
+            choices=NETWORKS,
+            default=d.network,
+            help="course: the course's 2 -> hidden -> hidden -> 1 network; lecture: "
+            "the lecture's unit1, unit2 (ReLU) and unit3 (default: %(default)s)",
+        )
     add("--lr", type=float, default=d.lr, help="learning rate (default: %(default)s)")
     add("--epochs", type=int, default=d.epochs, help="epochs (default: %(default)s)")
     add(
@@ -148,11 +164,16 @@ class _Reporter:
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``minitorch train <model> ...``; return the exit code."""
+    network = getattr(args, "model", DEFAULTS.network)
+    hidden = args.hidden
+    if hidden is None:
+        hidden = LECTURE_HIDDEN if network == "lecture" else DEFAULTS.hidden
     config = TrainConfig(
         model=args.family,
+        network=network,
         dataset=args.dataset,
         pts=args.pts,
-        hidden=args.hidden,
+        hidden=hidden,
         lr=args.lr,
         epochs=args.epochs,
         seed=args.seed,

@@ -17,6 +17,9 @@ from ..module import Parameter
 from ..optim import SGD, Adam, Optimizer
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+# Scalar networks by name (``train scalar --model``): the course's stack of
+# ``--hidden``-wide layers, or the lecture's two ReLU units (``lecture_network``).
+NETWORKS = ("course", "lecture")
 # Tensor backends by name (``--backend``); the scalar family has no backend.
 BACKENDS = ("simple", "fast", "cuda")
 # Heavy-ball coefficient of ``--optimizer momentum``: the textbook default.
@@ -45,6 +48,7 @@ class TrainConfig:
     optimizer: str = "sgd"
     batch_size: int | None = None
     backend: str = "simple"
+    network: str = "course"
 
     def validated(self) -> TrainConfig:
         """Return this config with the dataset name canonicalised, or raise.
@@ -79,6 +83,10 @@ class TrainConfig:
             raise ConfigError(
                 f"unknown optimizer {self.optimizer!r}; choose one of "
                 f"{', '.join(OPTIMIZERS)}"
+            )
+        if self.network not in NETWORKS:
+            raise ConfigError(
+                f"unknown network {self.network!r}; choose one of {', '.join(NETWORKS)}"
             )
         if self.backend not in BACKENDS:
             raise ConfigError(

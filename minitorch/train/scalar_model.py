@@ -11,12 +11,15 @@ from collections.abc import Sequence
 
 from ..autodiff import no_grad
 from ..datasets import Graph, Point
+from ..lecture_network import Network as LectureNetwork
 from ..module import Module
 from ..optim import Optimizer
 from ..scalar import Scalar
 from ..scalar_layers import Network
 from .base import EpochResult
 from .config import ConfigError, TrainConfig
+
+LECTURE_HIDDEN = 2
 
 
 def train_epoch(model: Module, data: Graph, optimizer: Optimizer) -> EpochResult:
@@ -63,13 +66,20 @@ class ScalarFamily:
     batched = False
 
     def build(self, config: TrainConfig) -> Module:
-        """A ``Network(config.hidden)`` with weights drawn from the config's seed."""
+        """The config's network (``course`` or ``lecture``), seeded by its seed."""
         if config.batch_size is not None:
             raise ConfigError(
                 "the scalar model trains per point; it takes no batch size"
             )
         if config.backend != "simple":
             raise ConfigError("the scalar model has no tensor backend to choose")
+        if config.network == "lecture":
+            if config.hidden != LECTURE_HIDDEN:
+                raise ConfigError(
+                    f"the lecture network has {LECTURE_HIDDEN} hidden units "
+                    f"(unit1, unit2), got hidden {config.hidden}"
+                )
+            return LectureNetwork.random(config.weight_rng())
         return Network(config.hidden, config.weight_rng())
 
     def train_epoch(

@@ -105,6 +105,11 @@ class TensorFamily:
 
     def build(self, config: TrainConfig) -> Module:
         """A tensor ``Network(config.hidden)`` with weights from the config's seed."""
+        if config.network != "course":
+            raise ConfigError(
+                f"the tensor model has no {config.network!r} network; "
+                "the lecture network is for 'train scalar --model lecture'"
+            )
         return Network(config.hidden, config.weight_rng(), make_backend(config.backend))
 
     def train_epoch(

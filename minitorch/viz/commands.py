@@ -129,7 +129,7 @@ def run_explain(args: argparse.Namespace) -> int:
     """Load a run directory and write the network pictures; print their paths."""
     run = Path(args.run)
     try:
-        model, data, _ = load_run(run)
+        model, data, config = load_run(run)
     except FileNotFoundError:
         return _error(
             f"{str(run)!r} is not a run directory (no model.npz); "
@@ -138,9 +138,14 @@ def run_explain(args: argparse.Namespace) -> int:
     except CheckpointError as e:
         return _error(str(e))
     if not hasattr(model, "hidden_activations"):
+        if config.network == "lecture":
+            return _error(
+                f"{str(run)!r} holds the lecture network; draw it with "
+                f"'minitorch lecture 1.4 --run {run}'"
+            )
         return _error(
             f"{str(run)!r} holds a {type(model).__name__}; explain-network "
-            "draws the lecture's scalar Network"
+            "draws the course's scalar Network"
         )
     try:
         snapshots = load_snapshots(run)

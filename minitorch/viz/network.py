@@ -63,14 +63,93 @@ def first_layer_lines(model: Module) -> list[tuple[float, float, float]]:
     ]
 
 
+# The view of the input square every picture of the plane uses.
+VIEW = (-0.05, 1.05)
+# How far (data units) each label sits from its line, and its arrow's length.
+LABEL_OFFSET = 0.045
+ARROW_LENGTH = 0.07
+
+
+def _clipped(
+    w1: float, w2: float, b: float, lo: float, hi: float
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The part of the line ``w1·x + w2·y + b = 0`` inside the square, or None."""
+    ends: list[tuple[float, float]] = []
+    for edge in (lo, hi):
+        if abs(w2) > 1e-12:
+            y = -(w1 * edge + b) / w2
+            if lo <= y <= hi:
+                ends.append((edge, y))
+        if abs(w1) > 1e-12:
+            x = -(w2 * edge + b) / w1
+            if lo <= x <= hi:
+                ends.append((x, edge))
+    if len(ends) < 2:
+        return None
+    a = min(ends)
+    z = max(ends, key=lambda p: math.dist(p, a))
+    return (a, z) if math.dist(a, z) > 1e-9 else None
+
+
+def label_spots(
+    lines: Sequence[tuple[float, float, float]],
+    view: tuple[float, float] = VIEW,
+    candidates: int = 13,
+) -> list[tuple[float, float] | None]:
+    """Where each line's label and arrow go: a point on the line, spread apart.
+
+    Lines through the middle all meet there, so their labels are placed one at a
+    time, each at the point of its visible segment farthest from the labels and
+    arrow tips already placed. ``None`` for a line that misses the view.
+    """
+    lo, hi = view
+    placed: list[tuple[float, float]] = []
+    spots: list[tuple[float, float] | None] = []
+    for w1, w2, b in lines:
+        segment = _clipped(w1, w2, b, lo, hi)
+        if segment is None:
+            spots.append(None)
+            continue
+        (ax, ay), (zx, zy) = segment
+        norm = math.hypot(w1, w2)
+        nx, ny = w1 / norm, w2 / norm
+        best: tuple[float, float] | None = None
+        best_score = (-math.inf, -math.inf)
+        for k in range(candidates):
+            t = 0.12 + 0.76 * k / (candidates - 1)
+            px, py = ax + t * (zx - ax), ay + t * (zy - ay)
+            marks = [
+                (px - LABEL_OFFSET * nx, py - LABEL_OFFSET * ny),
+                (px + ARROW_LENGTH * nx, py + ARROW_LENGTH * ny),
+            ]
+            gap = min(
+                (math.dist(m, q) for m in marks for q in placed), default=math.inf
+            )
+            # Among equally free spots, the one nearest the middle of the view.
+            score = (gap, -math.dist((px, py), ((lo + hi) / 2, (lo + hi) / 2)))
+            if score > best_score:
+                best, best_score = (px, py), score
+        assert best is not None
+        spots.append(best)
+        placed += [
+            (best[0] - LABEL_OFFSET * nx, best[1] - LABEL_OFFSET * ny),
+            (best[0] + ARROW_LENGTH * nx, best[1] + ARROW_LENGTH * ny),
+            best,
+        ]
+    return spots
+
+
 def first_layer_figure(model: Module, data: Graph) -> Figure:
-    """(a) The data with each first-layer unit's line; the tick marks its ReLU side."""
+    """(a) The data with each first-layer unit's line; the arrow marks its ReLU side."""
     fig = Figure(figsize=(5.2, 5.0), layout="constrained")
     ax = fig.add_subplot()
     _scatter(ax, np.asarray(data.X, dtype=np.float64).reshape(-1, 2), data.y)
-    lo, hi = -0.05, 1.05
+    lo, hi = VIEW
     t = np.linspace(lo, hi, 2)
-    for j, (w1, w2, b) in enumerate(first_layer_lines(model)):
+    lines = first_layer_lines(model)
+    for j, ((w1, w2, b), spot) in enumerate(
+        zip(lines, label_spots(lines), strict=True)
+    ):
         if abs(w1) < 1e-12 and abs(w2) < 1e-12:
             continue  # a dead unit draws no line
         if abs(w2) >= abs(w1):
@@ -78,26 +157,45 @@ def first_layer_figure(model: Module, data: Graph) -> Figure:
         else:
             xs, ys = -(w2 * t + b) / w1, t
         (line,) = ax.plot(xs, ys, lw=1.25, alpha=0.85)
-        # A short arrow from the line's point nearest the centre towards w: the side
-        # where the unit is positive, the side ReLU lets through.
+        if spot is None:
+            continue
+        # An arrow from the line towards w: the side where the unit is positive,
+        # the side ReLU lets through; the unit's number sits on the other side.
         norm = math.hypot(w1, w2)
-        c = (0.5 * w1 + 0.5 * w2 + b) / norm
-        px, py = 0.5 - c * w1 / norm, 0.5 - c * w2 / norm
+        nx, ny = w1 / norm, w2 / norm
+        px, py = spot
         ax.annotate(
             "",
-            xy=(px + 0.07 * w1 / norm, py + 0.07 * w2 / norm),
+            xy=(px + ARROW_LENGTH * nx, py + ARROW_LENGTH * ny),
             xytext=(px, py),
             arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.25},
             annotation_clip=True,
         )
-        ax.text(px, py, f" {j}", color=line.get_color(), fontsize=8, clip_on=True)
+        ax.text(
+            px - LABEL_OFFSET * nx,
+            py - LABEL_OFFSET * ny,
+            str(j),
+            color=line.get_color(),
+            fontsize=8,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            clip_on=True,
+        )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title("First layer: one line w·x + b = 0 per hidden unit")
-    ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+    # Below the axes, where it covers no line label, arrow or point.
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=2,
+        fontsize="small",
+        frameon=False,
+    )
     return fig
 
 
@@ -193,11 +291,27 @@ def epoch_strip_figure(
 
 
 def pick_snapshots(snapshots: Sequence[Snapshot], count: int = 6) -> list[Snapshot]:
-    """At most ``count`` snapshots spread evenly, always the first and the last."""
-    if len(snapshots) <= count:
+    """At most ``count`` snapshots at evenly spaced epochs, first and last included.
+
+    The most panels whose epochs are the rounded evenly spaced targets win (so
+    steps differ by at most one epoch): 0, 167, 333, 500 rather than the uneven
+    0, 111, 222, 278, 389, 500 that spreading six over ten snapshots gives.
+    """
+    if len(snapshots) <= 2:
         return list(snapshots)
-    idx = sorted({round(k * (len(snapshots) - 1) / (count - 1)) for k in range(count)})
-    return [snapshots[k] for k in idx]
+    epochs = [e for e, _ in snapshots]
+    first, last = epochs[0], epochs[-1]
+    for k in range(min(count, len(snapshots)), 2, -1):
+        chosen = []
+        for i in range(k):
+            target = first + i * (last - first) / (k - 1)
+            nearest = min(range(len(epochs)), key=lambda j: abs(epochs[j] - target))
+            if abs(epochs[nearest] - target) > 0.5 or nearest in chosen:
+                break
+            chosen.append(nearest)
+        else:
+            return [snapshots[j] for j in chosen]
+    return [snapshots[0], snapshots[-1]]
 
 
 def save_figure(fig: Figure, path: str | Path) -> Path:

@@ -35,7 +35,6 @@ from .graph import ExprGraph, Frame, var_id
 from .layout import Layout
 from .style import (
     ACTIVE,
-    BADGE_PX,
     CAPTION_LINE_PX,
     DERIV,
     EDGE,
@@ -44,6 +43,7 @@ from .style import (
     LINE_PX,
     RED,
     TEXT,
+    badge_box,
     badge_text,
     canvas,
     curve,
@@ -221,21 +221,20 @@ def _nodes(
             labels.append(_Label(cx, y + len(lines) * LINE_PX, line, DERIV, bold=True))
 
     for node_id, pending in frame.pending.items():
-        (cx, cy), (_, h) = layout.centre[node_id], layout.size[node_id]
-        text = badge_text(pending)
-        w = text_width(text) + 12
-        badge_top = cy + top - h / 2 - BADGE_PX + 2
+        left, badge_top, w, h = badge_box(layout, node_id, pending)
+        badge_top += top
         badges.append(
             FancyBboxPatch(
-                (cx - w / 2, badge_top),
+                (left, badge_top),
                 w,
-                BADGE_PX,
+                h,
                 boxstyle="round,pad=0,rounding_size=8",
                 facecolor=RED,
                 edgecolor=RED,
             )
         )
-        labels.append(_Label(cx, badge_top + BADGE_PX - 4.5, text, "#ffffff"))
+        text = badge_text(pending)
+        labels.append(_Label(left + w / 2, badge_top + h - 4.5, text, "#ffffff"))
 
 
 def render_png(

@@ -21,6 +21,8 @@ CHAR_PX = 7.0
 LEGEND_PX = 30.0
 CAPTION_LINE_PX = 18.0
 BADGE_PX = 16.0
+# Clear space between a badge and the top edge of the node it belongs to.
+BADGE_GAP_PX = 3.0
 
 ACTIVE = "#2563eb"
 RED = "#dc2626"
@@ -66,6 +68,20 @@ def derivative_line(derivative: float) -> str:
 def badge_text(pending: float) -> str:
     """The text of a red badge: a derivative waiting to be passed on."""
     return f"waiting d = {fmt_number(pending)}"
+
+
+def badge_box(
+    layout: Layout, node_id: str, pending: float
+) -> tuple[float, float, float, float]:
+    """``(left, top, width, height)`` of the red badge above ``node_id``.
+
+    The badge ends ``BADGE_GAP_PX`` above the node's top edge, so it never covers
+    the node's outline or its name.
+    """
+    (cx, cy), (_, h) = layout.centre[node_id], layout.size[node_id]
+    width = text_width(badge_text(pending)) + 12
+    top = cy - h / 2 - BADGE_GAP_PX - BADGE_PX
+    return cx - width / 2, top, width, BADGE_PX
 
 
 def text_width(text: str) -> float:
@@ -149,7 +165,7 @@ def canvas(layout: Layout, frame: Frame, caption_rows: int = 0) -> Canvas:
     lines = textwrap.wrap(frame.caption, chars, break_long_words=False)
     rows = max(len(lines), caption_rows)
     # Badges sit above their node, so the graph band starts a badge lower.
-    graph_top = LEGEND_PX + BADGE_PX
+    graph_top = LEGEND_PX + BADGE_PX + BADGE_GAP_PX
     height = graph_top + layout.height + rows * CAPTION_LINE_PX + (8 if rows else 0)
     return Canvas(width, height, graph_top, lines)
 

@@ -13,7 +13,6 @@ from .graph import ExprGraph, Frame, Node, var_id
 from .layout import Layout
 from .style import (
     ACTIVE,
-    BADGE_PX,
     CAPTION_LINE_PX,
     DERIV,
     EDGE,
@@ -23,6 +22,7 @@ from .style import (
     LINE_PX,
     RED,
     TEXT,
+    badge_box,
     badge_text,
     canvas,
     curve,
@@ -167,15 +167,14 @@ def _node(layout: Layout, frame: Frame, node: Node) -> list[str]:
 
 
 def _badge(layout: Layout, node_id: str, pending: float) -> list[str]:
-    (cx, cy), (_, h) = layout.centre[node_id], layout.size[node_id]
-    text = badge_text(pending)
-    w = text_width(text) + 12
-    top = cy - h / 2 - BADGE_PX + 2
+    left, top, w, h = badge_box(layout, node_id, pending)
     return [
         f'<g class="pending" data-node="{node_id}" data-derivative="{pending!r}">',
-        f'<rect x="{_n(cx - w / 2)}" y="{_n(top)}" width="{_n(w)}" '
-        f'height="{_n(BADGE_PX)}" rx="8" fill="{RED}"/>',
-        _text(cx, top + BADGE_PX - 4.5, text, "badge", fill="#ffffff"),
+        f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(w)}" '
+        f'height="{_n(h)}" rx="8" fill="{RED}"/>',
+        _text(
+            left + w / 2, top + h - 4.5, badge_text(pending), "badge", fill="#ffffff"
+        ),
         "</g>",
     ]
 
