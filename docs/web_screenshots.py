@@ -58,6 +58,14 @@ def main() -> None:
         page.wait_for_timeout(1500)
         shot(page, "train")
 
+        # A run of the lecture network for the Network page to start from.
+        page.select_option("#train-form select[name=network]", "lecture")
+        page.select_option("#train-form select[name=dataset]", "Split")
+        page.click("#start")
+        page.wait_for_function(
+            "document.getElementById('state').textContent.startsWith('completed')"
+        )
+
         page.click("#tab-backprop")
         page.wait_for_selector("#graph-out svg")
         for _ in range(3):

@@ -17,6 +17,7 @@ import pytest
 from minitorch.checkpoint import load_arrays
 from minitorch.cli import main
 from minitorch.datasets import datasets
+from minitorch.lecture_network import PARAMETER_NAMES
 from minitorch.train.config import TrainConfig
 from minitorch.train.fit import fit
 from minitorch.web.guard import MAX_BODY
@@ -294,37 +295,42 @@ def test_backprop_api_gives_one_frame_per_step(client: Client) -> None:
 
 
 def test_network_api_applies_the_sliders(client: Client) -> None:
-    form = {"dataset": "Xor", "pts": 10, "hidden": 3, "unit": 2, "other": 0}
+    form = {"dataset": "Xor", "pts": 10, "unit": "unit2"}
     status, plain = client.json("/api/network", form)
     assert status == 200 and plain["unit_names"] == [
-        "layer1.weight_0_2",
-        "layer1.weight_1_2",
-        "layer1.bias_2",
+        "unit2.w_1",
+        "unit2.w_2",
+        "unit2.b",
     ]
     names = [name for name, _ in plain["parameters"]]
-    assert len(names) == 2 * 3 + 3 + 3 * 3 + 3 + 3 + 1
-    moved = {**form, "overrides": {"layer1.bias_2": 4.0, "layer1.weight_0_2": 0.0}}
+    assert sorted(names) == sorted(PARAMETER_NAMES)
+    moved = {**form, "overrides": {"unit2.b": 4.0, "unit2.w_1": 0.0}}
     status, body = client.json("/api/network", moved)
     values = dict(body["parameters"])
-    assert values["layer1.bias_2"] == 4.0 and values["layer1.weight_0_2"] == 0.0
-    # Unit 2 is the first coordinate: its pre-ReLU value is w1·x2 + 4 everywhere.
-    w1 = values["layer1.weight_1_2"]
-    for (_x1, x2), (h, _) in zip(
-        body["boundary"]["points"], body["hidden"], strict=True
+    assert values["unit2.b"] == 4.0 and values["unit2.w_1"] == 0.0
+    # h2 = w_2·x2 + 4 at every point now; h1 is untouched.
+    w_2 = values["unit2.w_2"]
+    points = body["boundary"]["points"]
+    for (_x1, x2), (h1, h2), (old_h1, _) in zip(
+        points, body["hidden"], plain["hidden"], strict=True
     ):
-        assert h == pytest.approx(w1 * x2 + 4.0)
+        assert h2 == pytest.approx(w_2 * x2 + 4.0) and h1 == old_h1
     assert body["boundary"]["grid"] != plain["boundary"]["grid"]
-    bad = {**form, "overrides": {"layer9.nope": 1.0}}
-    assert client.json("/api/network", bad)[0] == 400
-    assert client.json("/api/network", {**form, "hidden": 50})[0] == 400
+    for bad in (
+        {**form, "overrides": {"layer9.nope": 1.0}},
+        {**form, "overrides": {"unit1.b": 1e9}},
+        {**form, "unit": "unit3"},
+        {**form, "pts": 5000},
+    ):
+        assert client.json("/api/network", bad)[0] == 400
 
 
-def test_network_api_uses_the_train_tabs_run(client: Client) -> None:
-    client.json("/api/train", TINY)
+def test_network_api_uses_the_train_tabs_lecture_run(client: Client) -> None:
+    client.json("/api/train", {**TINY, "hidden": 2, "network": "lecture"})
     client.wait_until_finished()
     status, body = client.json("/api/network", {"use_trained": True})
     assert status == 200 and body["from_training"]
-    assert body["config"]["hidden"] == TINY["hidden"]
+    assert body["config"]["network"] == "lecture" and body["config"]["pts"] == 8
     trained = client.server.app.trainer.job
     assert trained is not None
     weights = trained.weights()

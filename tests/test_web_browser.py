@@ -265,7 +265,7 @@ def test_network_sliders_move_the_unit_and_redraw(page: Page) -> None:
     page.click("#tab-network")
     page.wait_for_selector("#parameter-tree li.hot")
     tree = page.inner_text("#parameter-tree")
-    for name in ("layer1", "layer2", "layer3", "weight_0_0", "bias_0"):
+    for name in ("unit1", "unit2", "unit3", "w_1", "w_2"):
         assert name in tree
     assert page.eval_on_selector_all("#parameter-tree li.hot", "e => e.length") == 3
     before = picture(page, "network-regions")
@@ -286,7 +286,12 @@ def test_network_sliders_move_the_unit_and_redraw(page: Page) -> None:
         f"{json.dumps(hidden_before)}"
     )
     assert picture(page, "network-regions") != before
-    assert f"bias_0 = {value:.4f}" in page.inner_text("#parameter-tree")
+    assert f"b = {value:.4f}" in page.inner_text("#parameter-tree")
+    page.select_option("#network-form select[name=unit]", "unit2")
+    page.wait_for_function(
+        "document.querySelectorAll('#parameter-tree li.hot')[0]"
+        ".closest('ul').parentElement.textContent.startsWith('unit2')"
+    )
 
 
 def test_tensors_show_strides_storage_and_the_indexed_cell(

@@ -15,7 +15,7 @@ from importlib.resources import files
 from matplotlib.colors import to_hex
 
 from ..datasets import datasets
-from ..train.config import BACKENDS, OPTIMIZERS, TrainConfig
+from ..train.config import BACKENDS, NETWORKS, OPTIMIZERS, TrainConfig
 from ..train.families import FAMILIES
 from ..train.plots import LABEL_COLORS, REGION_CMAP
 from ..viz.style import ACTIVE, DERIV, RED
@@ -66,6 +66,7 @@ def render_page() -> str:
         "datasets": _options(list(datasets), d.dataset),
         "optimizers": _options(OPTIMIZERS, d.optimizer),
         "backends": _options(BACKENDS, d.backend),
+        "networks": _options(NETWORKS, d.network),
         "pts": str(d.pts),
         "hidden": str(d.hidden),
         "lr": str(d.lr),

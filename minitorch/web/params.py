@@ -22,6 +22,7 @@ FORM_FIELDS = (
     "seed",
     "optimizer",
     "backend",
+    "network",
 )
 LIMITS: dict[str, int] = {"pts": 1000, "hidden": 100, "epochs": 100_000}
 # Weight multiplications a whole Python-level run may cost (about an hour here).
@@ -41,7 +42,7 @@ def config_from_form(form: object) -> TrainConfig:
         raise ConfigError(
             f"unknown fields {unknown}; expected some of {', '.join(FORM_FIELDS)}"
         )
-    for name in ("model", "dataset", "optimizer", "backend"):
+    for name in ("model", "dataset", "optimizer", "backend", "network"):
         if name in form and not isinstance(form[name], str):
             raise ConfigError(f"{name} must be a string, got {form[name]!r}")
     seed = form.get("seed", 0)

@@ -122,7 +122,10 @@ class WebApp:
         weights = job.weights() if job is not None else None
         trained = (
             (weights, job.config)
-            if job is not None and weights is not None and job.config.model == "scalar"
+            if job is not None
+            and weights is not None
+            and job.config.model == "scalar"
+            and job.config.network == "lecture"
             else None
         )
         return json_response(network_payload(parse_json(body), trained))

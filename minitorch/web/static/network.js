@@ -6,36 +6,15 @@
     intFields, COLOURS } = window.MT;
   const form = $("network-form");
   const sliders = Array.from($("unit-sliders").querySelectorAll("input"));
-  const view = { overrides: {}, names: [], busy: false, again: false, units: 0 };
+  const view = { overrides: {}, names: [], busy: false, again: false };
 
   function request() {
-    const values = intFields(form, ["pts", "hidden", "seed"]);
+    const values = intFields(form, ["pts", "seed"]);
     values.dataset = form.elements.dataset.value;
-    if (view.units > 0) {  // unknown until the first answer for this size
-      values.unit = Number(form.elements.unit.value);
-      values.other = Number(form.elements.other.value);
-    }
+    values.unit = form.elements.unit.value;
     values.use_trained = form.elements.use_trained.checked;
     values.overrides = view.overrides;
     return values;
-  }
-
-  function fillUnits(hidden, unit, other) {
-    if (view.units === hidden) {
-      return;
-    }
-    view.units = hidden;
-    for (const [name, chosen] of [["unit", unit], ["other", other]]) {
-      const select = form.elements[name];
-      select.replaceChildren();
-      for (let i = 0; i < hidden; i++) {
-        const option = document.createElement("option");
-        option.value = String(i);
-        option.textContent = "layer1 unit " + i;
-        option.selected = i === chosen;
-        select.appendChild(option);
-      }
-    }
   }
 
   async function update() {
@@ -69,7 +48,7 @@
   function draw(answer) {
     const values = Object.fromEntries(answer.parameters);
     // A trained run brings its own data and size: show them, locked.
-    for (const name of ["dataset", "pts", "hidden", "seed"]) {
+    for (const name of ["dataset", "pts", "seed"]) {
       if (answer.from_training) {
         form.elements[name].value = String(answer.config[name]);
       }
@@ -77,9 +56,9 @@
     }
     if (form.elements.use_trained.checked && !answer.from_training) {
       $("network-error").textContent =
-        "No scalar run in the Train tab yet: these are the seed's starting weights.";
+        "No lecture-network run in the Train tab yet (network: lecture): " +
+        "these are the seed's starting weights.";
     }
-    fillUnits(answer.config.hidden, answer.unit, answer.other);
     view.names = answer.unit_names;
     sliders.forEach((slider, k) => {
       const value = values[view.names[k]];
@@ -170,13 +149,9 @@
   }
 
   form.addEventListener("change", (event) => {
-    const name = event.target.name;
-    if (name === "unit" || name === "other") {
-      update();  // the hand-set weights stay; another unit gets the sliders
+    if (event.target.name === "unit") {
+      update();  // the hand-set weights stay; the other unit gets the sliders
       return;
-    }
-    if (name === "hidden" || name === "use_trained") {
-      view.units = 0;
     }
     reset();
   });

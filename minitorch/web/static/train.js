@@ -13,16 +13,27 @@
 
   function formValues() {
     const values = intFields(form, ["pts", "hidden", "lr", "epochs", "seed"]);
-    for (const name of ["model", "dataset", "optimizer", "backend"]) {
+    for (const name of ["model", "dataset", "optimizer", "backend", "network"]) {
       values[name] = form.elements[name].value;
     }
     if (values.model === "scalar") {
       delete values.backend;
+    } else {
+      delete values.network;
     }
     return values;
   }
+  // The backend is for tensors, the network choice for scalars; the lecture
+  // network has exactly two hidden units.
   function syncBackend() {
-    form.elements.backend.disabled = form.elements.model.value === "scalar";
+    const scalar = form.elements.model.value === "scalar";
+    const lecture = scalar && form.elements.network.value === "lecture";
+    form.elements.backend.disabled = scalar;
+    form.elements.network.disabled = !scalar;
+    if (lecture) {
+      form.elements.hidden.value = "2";
+    }
+    form.elements.hidden.disabled = lecture;
   }
 
   async function preview() {
@@ -42,6 +53,7 @@
   }
   const previewLater = debounce(preview, 200);
   form.elements.model.addEventListener("change", syncBackend);
+  form.elements.network.addEventListener("change", syncBackend);
   form.addEventListener("input", previewLater);
   form.addEventListener("change", previewLater);
   syncBackend();
