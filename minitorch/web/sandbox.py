@@ -57,13 +57,19 @@ def _shape(value: object, what: str) -> tuple[int, ...]:
     return shape
 
 
+def _data(t: Tensor) -> TensorData:
+    """``t``'s storage, shape and strides (sharing the storage)."""
+    storage, _, strides = t.tuple()
+    return TensorData(storage, t.shape, tuple(int(s) for s in strides))
+
+
 def _layout(t: Tensor, label: str) -> dict[str, Any]:
     storage, _, strides = t.tuple()
     return {
         "label": label,
         "shape": list(t.shape),
         "strides": [int(s) for s in strides],
-        "contiguous": t._tensor.is_contiguous(),
+        "contiguous": _data(t).is_contiguous(),
         "storage": [float(v) for v in storage],
         "values": t.to_numpy().tolist(),
     }
@@ -137,12 +143,11 @@ def _locate(t: Tensor, read_shape: Sequence[int], index: object) -> dict[str, An
         raise _bad(f"index {big} does not fit shape {tuple(read_shape)}")
     own = [0] * t.dims
     broadcast_index(big, read_shape, t.shape, own)
-    storage, _, strides = t.tuple()
-    layout = TensorData(storage, t.shape, tuple(int(s) for s in strides))
+    layout = _data(t)
     position = layout.index(tuple(own))
     return {
         "index": list(big),
         "tensor_index": own,
         "position": position,
-        "value": float(storage[position]),
+        "value": layout.get(tuple(own)),
     }
