@@ -14,9 +14,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from minitorch.train.config import TrainConfig
-from minitorch.web.guard import MAX_BODY, MAX_DEPTH, RequestGuard
+from minitorch.web.guard import MAX_BODY, MAX_DEPTH, HTTPError, RequestGuard, parse_json
 from minitorch.web.jobs import BOUNDARY_OPS, grid_limit, ops_per_point
 from minitorch.web.server import WebApp, WebServer
 
@@ -317,3 +319,24 @@ def test_stop_ends_a_long_epoch_within_a_second(server: WebServer) -> None:
     assert took < 1.0, f"Stop took {took:.2f} s"
     # The job's thread is gone and the server still answers; a new job may start.
     assert post_json(server, "/api/train", json.dumps(TINY).encode())[0] == 202
+
+
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_body_parses_or_is_a_400(body: bytes) -> None:
+    try:
+        parse_json(body)
+    except HTTPError as e:
+        assert e.status == 400 and "\n" not in e.message
+
+
+@given(st.text(max_size=80), st.text(max_size=80) | st.none())
+@example("127.0.0.1:8000", "http://[")
+@example("[", None)
+def test_any_host_or_origin_is_judged_without_crashing(
+    host: str, origin: str | None
+) -> None:
+    guard = RequestGuard("127.0.0.1", 8000)
+    try:
+        guard.check("POST", host, origin, None, "application/json")
+    except HTTPError as e:
+        assert e.status == 403

@@ -62,6 +62,15 @@ class RequestGuard:
         name, port = _split_host(host)
         return port == self.port and (name in self.names or _is_ip(name))
 
+    @staticmethod
+    def _own_origin(origin: str, host: str) -> bool:
+        """Whether ``origin`` is ``http://`` + this request's (checked) ``Host``."""
+        try:
+            parts = urlsplit(origin)
+        except ValueError:
+            return False
+        return parts.scheme == "http" and parts.netloc.lower() == host.lower()
+
     def check(
         self,
         method: str,
@@ -74,15 +83,13 @@ class RequestGuard:
         if not self.host_ok(host):
             raise HTTPError(
                 HTTPStatus.FORBIDDEN,
-                f"Host {host!r} is not this server; open it by its address",
+                f"Host {(host or '')[:80]!r} is not this server; open it by its address",
             )
-        if origin is not None:
-            parts = urlsplit(origin)
-            if parts.scheme != "http" or parts.netloc.lower() != (host or "").lower():
-                raise HTTPError(
-                    HTTPStatus.FORBIDDEN,
-                    f"requests from other sites are refused (Origin {origin[:80]!r})",
-                )
+        if origin is not None and not self._own_origin(origin, host or ""):
+            raise HTTPError(
+                HTTPStatus.FORBIDDEN,
+                f"requests from other sites are refused (Origin {origin[:80]!r})",
+            )
         if fetch_site == "cross-site":
             raise HTTPError(
                 HTTPStatus.FORBIDDEN, "requests from other sites are refused"
