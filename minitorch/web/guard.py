@@ -83,7 +83,7 @@ class RequestGuard:
         if not self.host_ok(host):
             raise HTTPError(
                 HTTPStatus.FORBIDDEN,
-                f"Host {(host or '')[:80]!r} is not this server; open it by its address",
+                f"Host {(host or '')[:80]!r} is not this server; use its address",
             )
         if origin is not None and not self._own_origin(origin, host or ""):
             raise HTTPError(
