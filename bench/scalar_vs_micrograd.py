@@ -1,10 +1,20 @@
-"""The scalar engine against micrograd: one training epoch of the lecture's network.
+"""The scalar engine against micrograd: training epochs of small networks.
 
-Both engines train the same 2 → 10 → 10 → 1 network (ReLU, ReLU, sigmoid) from the
-same initial weights on the same 50 points, with the same loss (−log of the
-probability of the true class, averaged by backpropagating ``loss / N`` per point)
-and the same plain SGD step. The first epoch's losses must agree to 1e-9 before any
-timing counts.
+Both engines train the same network from the same initial weights on the same 50
+Xor points, with the same loss (−log of the probability of the true class, divided
+by N) and the same plain SGD step. Three workloads:
+
+* ``lecture``: the lecture's 2 → 10 → 10 → 1 network (ReLU, ReLU, sigmoid), one
+  backward per point, as the lecture trains it;
+* ``one hidden``: 2 → 10 → 1 (ReLU, sigmoid), one backward per point;
+* ``lecture, one backward``: the lecture network, the epoch's losses summed into
+  one Scalar and backpropagated once (a single walk over some 14,000 nodes).
+
+The first epoch's losses and the weights after its step must agree to 1e-9 before
+any timing counts. Rounds alternate the engines in one process, each epoch after a
+full ``gc.collect()`` with the collector otherwise left as it is. Every round gives
+one ratio (micrograd's time over minitorch's), by wall clock and by process CPU
+time (steadier on a shared machine); the report gives their min, median and max.
 
 micrograd 0.1.0 has no ``exp``, ``log`` or ``sigmoid``; ``log`` and ``sigmoid`` are
 added below as single micrograd-style nodes (a closure per node, as its own ops do),
@@ -14,13 +24,15 @@ A second, smaller benchmark times the engine primitives on a long chain
 ``y = y * a + b``: graph building (operations per second) and backward (nodes per
 second).
 
-Run: ``python -m bench.scalar_vs_micrograd [--rounds 7] [--json PATH]``.
+Run: ``python -m bench.scalar_vs_micrograd [--rounds 21] [--json PATH]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import math
+import os
 import random
 import sys
 import time
@@ -29,12 +41,11 @@ from typing import Any
 
 from micrograd.engine import Value
 
-from bench._common import alternate, machine, median, save_json, table
-from minitorch.autodiff import Context
+from bench._common import machine, median, save_json, table
 from minitorch.datasets import Graph, load
+from minitorch.module import Module
 from minitorch.optim import SGD
-from minitorch.scalar import Scalar, ScalarHistory, _creation_order
-from minitorch.scalar_functions import ScalarFunction
+from minitorch.scalar import Scalar, ScalarLike
 from minitorch.scalar_layers import Linear, Network
 
 HIDDEN = 10
@@ -76,12 +87,10 @@ def mg_sigmoid(v: Any) -> Any:
 
 
 class MicrogradNetwork:
-    """The lecture network in micrograd ``Value``s, weights copied from minitorch."""
+    """A minitorch network in micrograd ``Value``s, weights copied from it."""
 
-    def __init__(self, net: Network) -> None:
-        self.layers = [
-            self._copy(layer) for layer in (net.layer1, net.layer2, net.layer3)
-        ]
+    def __init__(self, layers: Sequence[Linear]) -> None:
+        self.layers = [self._copy(layer) for layer in layers]
 
     @staticmethod
     def _copy(layer: Linear) -> tuple[list[list[Any]], list[Any]]:
@@ -102,34 +111,45 @@ class MicrogradNetwork:
     ) -> list[Any]:
         # The same summation order as minitorch.scalar_layers.Linear.
         outputs = []
-        for j in range(len(bias)):
-            y = bias[j]
-            for i, x in enumerate(inputs):
-                y = y + x * weights[i][j]
+        for j, b in enumerate(bias):
+            y = b
+            for x, row in zip(inputs, weights, strict=True):
+                y = y + x * row[j]
             outputs.append(y)
         return outputs
 
     def forward(self, x: Sequence[Any]) -> Any:
         """The probability of class 1 for the point ``x``."""
-        (w1, b1), (w2, b2), (w3, b3) = self.layers
-        h = [v.relu() for v in self._linear(x, w1, b1)]
-        h = [v.relu() for v in self._linear(h, w2, b2)]
-        return mg_sigmoid(self._linear(h, w3, b3)[0])
+        *hidden, (w, b) = self.layers
+        h = list(x)
+        for weights, bias in hidden:
+            h = [v.relu() for v in self._linear(h, weights, bias)]
+        return mg_sigmoid(self._linear(h, w, b)[0])
 
 
-def micrograd_epoch(net: MicrogradNetwork, data: Graph) -> float:
+def _mg_point_loss(net: MicrogradNetwork, x1: float, x2: float, y: int) -> Any:
+    out = net.forward([Value(x1), Value(x2)])
+    prob = out if y == 1 else -out + 1.0
+    return -mg_log(prob)
+
+
+def micrograd_epoch(net: MicrogradNetwork, data: Graph, per_point: bool) -> float:
     """One epoch in micrograd; returns the summed loss."""
     params = net.parameters()
     for p in params:
         p.grad = 0.0
     total = 0.0
     n = data.N
+    summed: Any = 0.0
     for (x1, x2), y in zip(data.X, data.y, strict=True):
-        out = net.forward([Value(x1), Value(x2)])
-        prob = out if y == 1 else -out + 1.0
-        loss = -mg_log(prob)
-        (loss / n).backward()
+        loss = _mg_point_loss(net, x1, x2, y)
+        if per_point:
+            (loss / n).backward()
+        else:
+            summed = summed + loss / n
         total += loss.data
+    if not per_point:
+        summed.backward()
     for p in params:
         p.data -= LR * p.grad
     return total
@@ -138,46 +158,85 @@ def micrograd_epoch(net: MicrogradNetwork, data: Graph) -> float:
 # --- minitorch side -------------------------------------------------------------
 
 
-def minitorch_epoch(net: Network, opt: SGD, data: Graph) -> float:
-    """One epoch in minitorch, exactly as the lecture writes it; the summed loss."""
+def minitorch_epoch(
+    net: Network | OneHidden, opt: SGD, data: Graph, per_point: bool
+) -> float:
+    """One epoch in minitorch, as the lecture writes it; the summed loss."""
     opt.zero_grad()
     total = 0.0
     n = data.N
+    summed: Scalar | float = 0.0
     for (x1, x2), y in zip(data.X, data.y, strict=True):
         out = net.forward((Scalar(x1), Scalar(x2)))
         prob = out if y == 1 else -out + 1.0
         loss = -prob.log()
-        (loss / n).backward()
+        if per_point:
+            (loss / n).backward()
+        else:
+            summed = summed + loss / n
         total += loss.data
+    if isinstance(summed, Scalar):
+        summed.backward()
     opt.step()
     return total
 
 
-def build_pair() -> tuple[Callable[[], float], Callable[[], float], Network, Any]:
+class OneHidden(Module):
+    """2 → hidden → 1 (ReLU, sigmoid): the lecture network less its second layer."""
+
+    def __init__(self, hidden: int, rng: random.Random) -> None:
+        super().__init__()
+        self.layer1 = Linear(2, hidden, rng)
+        self.layer2 = Linear(hidden, 1, rng)
+
+    def forward(self, x: Sequence[ScalarLike]) -> Scalar:
+        """The probability of class 1 for the point ``x``."""
+        h = [v.relu() for v in self.layer1.forward(x)]
+        return self.layer2.forward(h)[0].sigmoid()
+
+
+def _layers(net: Network | OneHidden) -> list[Linear]:
+    if isinstance(net, Network):
+        return [net.layer1, net.layer2, net.layer3]
+    return [net.layer1, net.layer2]
+
+
+WORKLOADS: dict[str, tuple[Callable[[int, random.Random], Network | OneHidden], bool]]
+WORKLOADS = {
+    "lecture": (Network, True),
+    "one hidden": (OneHidden, True),
+    "lecture, one backward": (Network, False),
+}
+
+
+def build_pair(
+    workload: str = "lecture",
+) -> tuple[Callable[[], float], Callable[[], float], Network | OneHidden, Any]:
     """Fresh, identical models; returns one epoch of each as a closure."""
+    make, per_point = WORKLOADS[workload]
     data = load(DATASET, POINTS, seed=SEED)
-    net = Network(HIDDEN, random.Random(SEED))
+    net = make(HIDDEN, random.Random(SEED))
     opt = SGD(net.parameters(), lr=LR)
-    mg = MicrogradNetwork(net)
+    mg = MicrogradNetwork(_layers(net))
     return (
-        lambda: minitorch_epoch(net, opt, data),
-        lambda: micrograd_epoch(mg, data),
+        lambda: minitorch_epoch(net, opt, data, per_point),
+        lambda: micrograd_epoch(mg, data, per_point),
         net,
         mg,
     )
 
 
-def check_same(tolerance: float = 1e-9) -> float:
+def check_same(workload: str = "lecture", tolerance: float = 1e-9) -> float:
     """Run one epoch of each from the same start; the losses and weights must agree.
 
     Returns:
         The first epoch's summed loss.
     """
-    mt_epoch, mg_epoch, net, mg = build_pair()
+    mt_epoch, mg_epoch, net, mg = build_pair(workload)
     mt_loss, mg_loss = mt_epoch(), mg_epoch()
     if abs(mt_loss - mg_loss) > tolerance * max(1.0, abs(mt_loss)):
         raise AssertionError(
-            f"losses differ: minitorch {mt_loss!r}, micrograd {mg_loss!r}"
+            f"{workload}: losses differ: minitorch {mt_loss!r}, micrograd {mg_loss!r}"
         )
     mt_params = [p.value.data for p in net.parameters()]
     mg_params = [p.data for p in mg.parameters()]
@@ -185,51 +244,39 @@ def check_same(tolerance: float = 1e-9) -> float:
         raise AssertionError(f"{len(mt_params)} vs {len(mg_params)} parameters")
     worst = max(abs(a - b) for a, b in zip(mt_params, mg_params, strict=True))
     if worst > tolerance:
-        raise AssertionError(f"weights after one step differ by {worst}")
+        raise AssertionError(f"{workload}: weights after one step differ by {worst}")
     return mt_loss
 
 
-# --- the least an epoch can cost under the API ----------------------------------
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call, after a full collection."""
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-NodeRecipe = tuple[type[ScalarFunction], tuple[Scalar, ...], tuple[float, ...]]
-
-
-def epoch_nodes() -> list[NodeRecipe]:
-    """Function, inputs and input values of every node one epoch's graphs create."""
-    data = load(DATASET, POINTS, seed=SEED)
-    net = Network(HIDDEN, random.Random(SEED))
-    recipes: list[NodeRecipe] = []
-    for (x1, x2), y in zip(data.X, data.y, strict=True):
-        out = net.forward((Scalar(x1), Scalar(x2)))
-        prob = out if y == 1 else -out + 1.0
-        loss = -prob.log() / POINTS
-        order = _creation_order(loss)
-        assert order is not None
-        for var in reversed(order):  # oldest first, as the forward pass made them
-            h = var.history
-            if h is not None and h.last_fn is not None:
-                inputs = tuple(h.inputs)
-                recipes.append((h.last_fn, inputs, tuple(v.data for v in inputs)))
-    return recipes
-
-
-def _replay_floor(recipes: list[NodeRecipe]) -> None:
-    # Per node, only what the API obliges: a Context, a forward call, a
-    # ScalarHistory and a Scalar, then one backward call. No operator dispatch,
-    # no graph search, no derivative bookkeeping.
-    for fn, inputs, values in recipes:
-        ctx = Context(False)
-        value = fn.forward(ctx, *values)
-        Scalar(value, ScalarHistory(fn, ctx, inputs))
-        fn.backward(ctx, 1.0)
-
-
-def api_floor(rounds: int) -> dict[str, float]:
-    """Median time of the API's obligatory per-node work for one epoch's nodes."""
-    recipes = epoch_nodes()
-    times = alternate({"floor": lambda: _replay_floor(recipes)}, rounds)
-    return {"nodes": len(recipes), "ms": 1e3 * median(times["floor"])}
+def epoch_bench(workload: str, rounds: int) -> dict[str, Any]:
+    """Interleaved rounds of one workload: times and per-round ratios."""
+    first_loss = check_same(workload)
+    mt_epoch, mg_epoch, _, _ = build_pair(workload)
+    mt_epoch(), mg_epoch()  # warm-up
+    mt: list[tuple[float, float]] = []
+    mg: list[tuple[float, float]] = []
+    for _ in range(rounds):
+        mt.append(_timed(mt_epoch))
+        mg.append(_timed(mg_epoch))
+    out: dict[str, Any] = {"first_epoch_loss": first_loss}
+    for k, clock in enumerate(("wall", "cpu")):
+        ratios = sorted(b[k] / a[k] for a, b in zip(mt, mg, strict=True))
+        out[clock] = {
+            "minitorch_ms": 1e3 * median([t[k] for t in mt]),
+            "micrograd_ms": 1e3 * median([t[k] for t in mg]),
+            "ratio_min": ratios[0],
+            "ratio_median": median(ratios),
+            "ratio_max": ratios[-1],
+        }
+    return out
 
 
 # --- engine primitives on a long chain -------------------------------------------
@@ -237,23 +284,23 @@ def api_floor(rounds: int) -> dict[str, float]:
 
 def _chain_minitorch(n: int) -> tuple[float, float]:
     a, b, y = Scalar(0.999), Scalar(0.001), Scalar(1.0)
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(n):
         y = y * a + b
-    built = time.perf_counter()
+    built = time.process_time()
     y.backward()
-    done = time.perf_counter()
+    done = time.process_time()
     return built - start, done - built
 
 
 def _chain_micrograd(n: int) -> tuple[float, float]:
     a, b, y = Value(0.999), Value(0.001), Value(1.0)
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(n):
         y = y * a + b
-    built = time.perf_counter()
+    built = time.process_time()
     y.backward()
-    done = time.perf_counter()
+    done = time.process_time()
     return built - start, done - built
 
 
@@ -285,13 +332,8 @@ def chain_bench(steps: int, rounds: int) -> dict[str, dict[str, float]]:
 # --- driver ----------------------------------------------------------------------
 
 
-def run(rounds: int = 7, chain_steps: int = 2000) -> dict[str, Any]:
+def run(rounds: int = 21, chain_steps: int = 2000) -> dict[str, Any]:
     """Check equivalence, then time both engines; returns the results."""
-    first_loss = check_same()
-    mt_epoch, mg_epoch, _, _ = build_pair()
-    times = alternate({"minitorch": mt_epoch, "micrograd": mg_epoch}, rounds)
-    mt_ms = 1e3 * median(times["minitorch"])
-    mg_ms = 1e3 * median(times["micrograd"])
     return {
         "config": {
             "dataset": DATASET,
@@ -302,28 +344,37 @@ def run(rounds: int = 7, chain_steps: int = 2000) -> dict[str, Any]:
             "rounds": rounds,
             "chain_steps": chain_steps,
         },
-        "first_epoch_loss": first_loss,
-        "epoch_ms": {"minitorch": mt_ms, "micrograd": mg_ms},
-        "epoch_ms_all": {k: [1e3 * t for t in v] for k, v in times.items()},
-        "throughput_ratio": mg_ms / mt_ms,
-        "api_floor": api_floor(rounds),
+        "epochs": {w: epoch_bench(w, rounds) for w in WORKLOADS},
         "chain": chain_bench(chain_steps, rounds),
     }
 
 
 def report(results: dict[str, Any]) -> str:
-    """The results as a Markdown table."""
-    e = results["epoch_ms"]
+    """The results as Markdown tables."""
+    cfg = results["config"]
+    rows = []
+    for workload, r in results["epochs"].items():
+        for clock in ("wall", "cpu"):
+            e = r[clock]
+            rows.append(
+                [
+                    f"{workload}, {clock} (ms)",
+                    f"{e['minitorch_ms']:.2f}",
+                    f"{e['micrograd_ms']:.2f}",
+                    f"{e['ratio_min']:.2f}× / {e['ratio_median']:.2f}× / "
+                    f"{e['ratio_max']:.2f}×",
+                ]
+            )
+    head = [
+        f"epoch, Xor {cfg['points']} pts, hidden {cfg['hidden']} "
+        f"(median of {cfg['rounds']})",
+        "minitorch",
+        "micrograd",
+        "speed-up min / median / max",
+    ]
     c = results["chain"]
     mt, mg = c["minitorch"], c["micrograd"]
-    cfg = results["config"]
-    rows = [
-        [
-            f"epoch, {cfg['dataset']} {cfg['points']} pts, hidden {cfg['hidden']} (ms)",
-            f"{e['minitorch']:.2f}",
-            f"{e['micrograd']:.2f}",
-            f"{results['throughput_ratio']:.2f}×",
-        ],
+    chain_rows = [
         [
             f"chain build, {2 * cfg['chain_steps']} ops (k ops/s)",
             f"{mt['build_ops_per_s'] / 1e3:.0f}",
@@ -337,31 +388,34 @@ def report(results: dict[str, Any]) -> str:
             f"{mt['backward_nodes_per_s'] / mg['backward_nodes_per_s']:.2f}×",
         ],
     ]
-    head = [f"scalar engine (median of {cfg['rounds']})", "minitorch", "micrograd"]
-    floor = results["api_floor"]
-    budget = e["micrograd"] / 2
-    note = (
-        f"API floor: the {floor['nodes']} nodes of one epoch cost {floor['ms']:.2f} ms "
-        "for their Context, ScalarHistory, Scalar, forward and backward alone; "
-        f"2x micrograd's throughput allows {budget:.2f} ms per epoch in all "
-        f"({100 * floor['ms'] / budget:.0f}% of it spent before any dispatch, graph "
-        "search or derivative bookkeeping)."
+    chain_head = [
+        f"primitives, CPU time (median of {cfg['rounds']})",
+        "minitorch",
+        "micrograd",
+    ]
+    return (
+        table(head, rows)
+        + "\n\n"
+        + table([*chain_head, "minitorch speed-up"], chain_rows)
     )
-    return table([*head, "minitorch speed-up"], rows) + "\n" + note
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Command-line entry: run, print the table, optionally save JSON."""
+    """Command-line entry: run, print the tables, optionally save JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.scalar_vs_micrograd")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--chain-steps", type=int, default=2000)
     parser.add_argument("--json", metavar="PATH", help="also save the results here")
     args = parser.parse_args(argv)
     results = run(args.rounds, args.chain_steps)
     print(report(results))
-    print(f"first-epoch loss (both engines): {results['first_epoch_loss']:.12f}")
+    for workload, r in results["epochs"].items():
+        print(
+            f"{workload}: first-epoch loss (both engines) {r['first_epoch_loss']:.12f}"
+        )
     m = machine()
-    print(f"{m['cpu']}, {m['cores']} cores, Python {m['python']}")
+    load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, load {load_avg:.1f}")
     save_json(args.json, {"scalar_vs_micrograd": results})
     return results
 

@@ -45,11 +45,12 @@ class Linear(Module):
             raise ValueError(
                 f"Linear expected {self.in_size} inputs, got {len(inputs)}"
             )
+        weights = self.weights
         outputs = []
-        for j in range(self.out_size):
-            y: Scalar = self.bias[j].value
-            for i, x in enumerate(inputs):
-                y = y + x * self.weights[i][j].value
+        for j, bias in enumerate(self.bias):
+            y: Scalar = bias.value
+            for x, row in zip(inputs, weights, strict=True):
+                y = y + x * row[j].value
             outputs.append(y)
         return outputs
 

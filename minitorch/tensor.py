@@ -79,7 +79,16 @@ class Tensor:
         backend: the backend doing the arithmetic (default ``SimpleBackend``).
     """
 
-    __slots__ = ("_tensor", "backend", "grad", "history", "name", "unique_id")
+    __slots__ = (
+        "_pending",
+        "_tensor",
+        "_waiting",
+        "backend",
+        "grad",
+        "history",
+        "name",
+        "unique_id",
+    )
 
     _tensor: TensorData
     history: History | None
@@ -101,6 +110,8 @@ class Tensor:
         self.grad = None
         self.unique_id = next(_ids)
         self.name = str(self.unique_id) if name is None else name
+        self._pending: Tensor | None = None  # backpropagate's state, at rest
+        self._waiting = 0
 
     # -- layout -----------------------------------------------------------------
 
@@ -217,6 +228,22 @@ class Tensor:
         Also cuts the link to whatever computed it: gradients stop here.
         """
         self.history = History() if x else None
+
+    # backpropagate reads the graph through these; derivatives need reshaping
+    # to each input's shape, so it calls chain_rule.
+    _plain_derivatives = False
+
+    @property
+    def _fn(self) -> type[Function] | None:
+        return None if self.history is None else self.history.last_fn
+
+    @property
+    def _ctx(self) -> Context | None:
+        return None if self.history is None else self.history.ctx
+
+    @property
+    def _inputs(self) -> Sequence[Tensor] | None:
+        return None if self.history is None else self.history.inputs
 
     def requires_grad(self) -> bool:
         """True if operations on this tensor are recorded for backward."""

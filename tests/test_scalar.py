@@ -1,6 +1,6 @@
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import assume, given
@@ -16,7 +16,6 @@ from minitorch import (
     derivative_check,
     operators,
 )
-from minitorch.scalar import _creation_order
 from minitorch.scalar_functions import Neg as ScalarNeg
 
 from ._scalar_strategies import assert_close, scalars, small_floats
@@ -242,32 +241,202 @@ graph_steps = st.lists(
 
 
 @given(graph_steps)
-def test_creation_order_is_a_topological_order(
+def test_walk_matches_the_topological_order_sum(
     steps: list[tuple[int, int, str]],
 ) -> None:
-    """Newest first puts every node before its inputs, and finds the same nodes."""
+    """Graphs that reuse nodes at random: the walk equals a slow, plain reference."""
     root = _random_graph(steps)
-    order = _creation_order(root)
-    assert order is not None
-    generic = minitorch.topological_sort(root)
-    assert sorted(v.unique_id for v in order) == sorted(v.unique_id for v in generic)
-    position = {v.unique_id: k for k, v in enumerate(order)}
+    order = minitorch.topological_sort(root)
+    uids = [v.unique_id for v in order]
+    assert len(uids) == len(set(uids))
+    position = {uid: k for k, uid in enumerate(uids)}
     for var in order:
         for parent in var.parents:
             if not parent.is_constant():
                 assert position[parent.unique_id] > position[var.unique_id]
+    # Reference: push derivatives down the topological order through chain_rule.
+    totals = {root.unique_id: 1.0}
+    for var in order:
+        d = totals.pop(var.unique_id, 0.0)
+        if var.is_leaf():
+            totals[var.unique_id] = d
+            continue
+        for parent, d_parent in var.chain_rule(d):
+            if not parent.is_constant():
+                uid = parent.unique_id
+                totals[uid] = totals.get(uid, 0.0) + d_parent
+    root.backward()
+    for var in cast("list[Scalar]", order):
+        if var.is_leaf():
+            assert var.derivative == pytest.approx(totals[var.unique_id], rel=1e-12)
+        else:
+            assert var.derivative is None
+            assert var._pending is None and var._waiting == 0
 
 
-def test_hand_built_history_with_a_newer_input_still_backpropagates() -> None:
-    """An input created after its output defeats newest-first; the walk falls back."""
-    history = ScalarHistory(ScalarNeg, ctx=Context(), inputs=[])
-    out = Scalar(0.0, history)
+def test_hand_built_history_with_a_newer_input_backpropagates() -> None:
+    """The walk needs no creation order: an input may be newer than its output."""
+    out = Scalar(0.0, ScalarHistory(ScalarNeg, ctx=Context(), inputs=[]))
     a = Scalar(3.0)
     square = a * a  # newer than ``out``, yet its input
-    history.inputs = [square]
-    assert _creation_order(out) is None
+    out.history = ScalarHistory(ScalarNeg, ctx=Context(), inputs=[square])
+    assert out.parents == [square] and out.unique_id < square.unique_id
     out.backward()
     assert a.derivative == -6.0
+
+
+def test_history_is_a_view_and_assignable() -> None:
+    x = Scalar(2.0)
+    assert x.history == ScalarHistory() and x.is_leaf()
+    y = x * 3.0
+    h = y.history
+    assert h is not None and h.last_fn is minitorch.scalar_functions.Mul
+    assert h.inputs[0] is x and h.inputs[1].is_constant()
+    assert h.ctx is not None and h.ctx.saved_values == (2.0, 3.0)
+    y.history = None
+    assert y.is_constant() and y.history is None and y.parents == ()
+    y.history = ScalarHistory()
+    assert y.is_leaf()
+
+
+def test_functions_that_save_nothing_share_one_context_that_refuses_saving() -> None:
+    a, b = Scalar(1.0), Scalar(2.0)
+    c1, c2 = (a + b).history, (a - b).history
+    assert c1 is not None and c2 is not None and c1.ctx is c2.ctx
+    assert c1.ctx is not None
+    with pytest.raises(RuntimeError, match="saves_nothing"):
+        c1.ctx.save_for_backward(1.0)
+    with pytest.raises(RuntimeError, match="saves_nothing"):
+        c1.ctx.saved_values = (1.0,)
+    assert c1.ctx.saved_values == () and not c1.ctx.no_grad
+    m1, m2 = (a * b).history, (a * b).history
+    assert m1 is not None and m2 is not None and m1.ctx is not m2.ctx
+
+
+class Cube(ScalarFunction):
+    """a³; derivative 3a²·d (a user function through apply)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: float) -> float:
+        ctx.save_for_backward(a)
+        return a**3
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> float:
+        a: float = ctx.saved_values[0]
+        return 3 * a * a * d_output
+
+
+class Twice(ScalarFunction):
+    """2a, declared to save nothing; derivative 2d."""
+
+    saves_nothing = True
+
+    @staticmethod
+    def forward(ctx: Context, a: float) -> float:
+        return 2 * a
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> float:
+        return 2 * d_output
+
+
+class Sum3(ScalarFunction):
+    """a + b + c; three inputs through the general apply."""
+
+    @staticmethod
+    def forward(ctx: Context, a: float, b: float, c: float) -> float:
+        return a + b + c
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> tuple[float, float, float]:
+        return d_output, d_output, d_output
+
+
+class BadArity(ScalarFunction):
+    """a + b with a backward that forgets one derivative."""
+
+    saves_nothing = True
+
+    @staticmethod
+    def forward(ctx: Context, a: float, b: float) -> float:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> float:
+        return d_output
+
+
+def test_user_functions_work_through_apply() -> None:
+    x = Scalar(2.0)
+    y = Sum3.apply(Cube.apply(x), Twice.apply(x), 1)
+    assert isinstance(y.data, float) and y.data == 13.0  # int results become floats
+    y.backward()
+    assert x.derivative == 12.0 + 2.0
+
+
+def test_wrong_number_of_derivatives_is_reported() -> None:
+    out = BadArity.apply(Scalar(1.0), Scalar(2.0))
+    with pytest.raises(ValueError, match=r"BadArity\.backward gave 1 derivatives"):
+        out.chain_rule(1.0)
+
+
+class Boom(ScalarFunction):
+    """a; a backward that fails, for the half-way failure test."""
+
+    saves_nothing = True
+
+    @staticmethod
+    def forward(ctx: Context, a: float) -> float:
+        return a
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> float:
+        raise ArithmeticError("boom")
+
+
+def test_backward_that_raises_half_way_leaves_the_graph_ready() -> None:
+    x = Scalar(2.0)
+    shared = x * x
+    bad = Boom.apply(shared) + shared * 3.0
+    with pytest.raises(ArithmeticError, match="boom"):
+        bad.backward()
+    good = shared + shared
+    good.backward()
+    assert x.derivative == 8.0
+    for var in minitorch.topological_sort(bad):
+        assert var._pending is None and var._waiting == 0
+
+
+def test_two_threads_backpropagate_their_own_graphs_at_once() -> None:
+    start = threading.Barrier(2)
+    results: dict[int, float | None] = {}
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            x = Scalar(1.0 + k)
+            y = x
+            for _ in range(20_000):
+                y = y * 1.0 + x
+            start.wait(5)
+            y.backward()
+            results[k] = x.derivative
+        except BaseException as e:  # reported below, in the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert results == {0: 20_001.0, 1: 20_001.0}
+
+
+def test_item_returns_the_float() -> None:
+    s = Scalar(3) * 2
+    assert s.item() == 6.0 and isinstance(s.item(), float)
 
 
 def test_backward_twice_accumulates() -> None:
@@ -354,3 +523,9 @@ def test_long_chain_backpropagates_without_recursion() -> None:
         y = y + 1.0
     y.backward()
     assert x.derivative == 1.0
+
+
+def test_wrong_number_of_derivatives_stops_backward() -> None:
+    out = BadArity.apply(Scalar(1.0), Scalar(2.0))
+    with pytest.raises(ValueError, match=r"BadArity\.backward gave 1 derivatives"):
+        out.backward()

@@ -6,11 +6,12 @@ import itertools
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import cast
+from typing import ClassVar, cast
 
 import pytest
 
-from minitorch import Scalar
+import minitorch
+from minitorch import Context, Scalar, ScalarFunction
 from minitorch.autodiff import BackpropStep, Variable, backpropagate
 from minitorch.viz.dot import render_dot
 from minitorch.viz.graph import build_graph, fmt_number, static_frame, var_id
@@ -201,8 +202,57 @@ def test_mul_caption_states_the_chain_rule() -> None:
     g = build_graph(z)
     frames = backprop_frames(g, record_backward(z))
     assert frames[1].caption == (
-        "Step 1/3: Mul node z: d = 1.000 → x gets d·y = 3.000, y gets d·x = 5.000."
+        "Step 1/3: Mul node z (a · b; derivatives (d·b, d·a)): d = 1.000 → "
+        "x gets 3.000, y gets 5.000."
     )
+
+
+class Logged(ScalarFunction):
+    """a · b; derivatives (d·b, d·a), with every backward call logged."""
+
+    calls: ClassVar[list[float]] = []
+
+    @staticmethod
+    def forward(ctx: Context, a: float, b: float) -> float:
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, d_output: float) -> tuple[float, float]:
+        a, b = ctx.saved_values
+        Logged.calls.append(a * b)
+        return d_output * b, d_output * a
+
+
+def _logged_graph() -> Scalar:
+    x, y = Scalar(1.5, name="x"), Scalar(-2.0, name="y")
+    p = Logged.apply(x, y)
+    q = Logged.apply(p, x)
+    return Logged.apply(Logged.apply(q, p), Logged.apply(y, q)) + p
+
+
+def test_frames_record_the_walk_backward_runs() -> None:
+    """The recorded steps are backward()'s own walk: same calls, order and sums."""
+    Logged.calls.clear()
+    plain = _logged_graph()
+    plain.backward()
+    plain_calls = list(Logged.calls)
+    Logged.calls.clear()
+    observed = _logged_graph()
+    steps = record_backward(observed)
+    assert Logged.calls == plain_calls
+    seen = [cast(Scalar, s.variable) for s in steps]
+    logged = [v.data for v in seen if v.history and v.history.last_fn is Logged]
+    assert logged == plain_calls
+    frames = backprop_frames(build_graph(observed), steps)
+    leaves = {v.name: s.derivative for v, s in zip(seen, steps, strict=True)}
+    originals = cast("list[Scalar]", minitorch.topological_sort(plain))
+    assert {k: leaves[k] for k in ("x", "y")} == {
+        v.name: v.derivative for v in originals if v.is_leaf()
+    }
+    assert frames[-1].derivatives == {
+        var_id(s.variable.unique_id): s.derivative for s in steps
+    }
 
 
 def test_last_frame_holds_every_leaf_derivative() -> None:

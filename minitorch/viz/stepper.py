@@ -12,24 +12,13 @@ from collections.abc import Sequence
 from ..autodiff import BackpropStep, backpropagate
 from .graph import ExprGraph, Frame, Traceable, fmt_number, op_id, var_id
 
-# Local derivative of each function, per argument, in words for the caption;
-# ``{0}``/``{1}`` are the argument names. The numbers always come from the real step.
-RULES: dict[str, tuple[str, ...]] = {
-    "Add": ("d", "d"),
-    "Mul": ("d·{1}", "d·{0}"),
-    "Inv": ("−d/{0}²",),
-    "Neg": ("−d",),
-    "Log": ("d/{0}",),
-    "Exp": ("d·exp({0})",),
-    "Sigmoid": ("d·σ({0})·(1−σ({0}))",),
-    "ReLU": ("d·[{0}>0]",),
-    "LT": ("0", "0"),
-    "EQ": ("0", "0"),
-}
-
 
 def record_backward(result: Traceable, d_output: float = 1.0) -> list[BackpropStep]:
-    """Run the real backward pass from ``result`` and return every step it took."""
+    """Run the backward pass from ``result`` and return every step it took.
+
+    This is ``backpropagate``, the walk ``backward()`` runs, with an observer
+    that keeps each step: the pictures show that walk, not a copy of it.
+    """
     steps: list[BackpropStep] = []
     # Any value the graph walker can read is a Variable for backpropagate.
     backpropagate(result, d_output, steps.append)  # type: ignore[arg-type]
@@ -39,6 +28,13 @@ def record_backward(result: Traceable, d_output: float = 1.0) -> list[BackpropSt
 def totals(steps: Sequence[BackpropStep]) -> dict[str, float]:
     """Node id → the total derivative each variable received, from recorded steps."""
     return {var_id(s.variable.unique_id): float(s.derivative) for s in steps}
+
+
+def _formula(step: BackpropStep) -> str:
+    """The first line of the function's own docstring: its formula and derivatives."""
+    history = getattr(step.variable, "history", None)
+    doc = getattr(getattr(history, "last_fn", None), "__doc__", None) or ""
+    return doc.strip().splitlines()[0].rstrip(".") if doc.strip() else ""
 
 
 def _step_caption(graph: ExprGraph, step: BackpropStep) -> str:
@@ -56,20 +52,16 @@ def _step_caption(graph: ExprGraph, step: BackpropStep) -> str:
         graph.node(graph.edges[graph.input_edge(fn, slot)].src)
         for slot in range(len(step.contributions))
     ]
-    labels = [
-        n.label if n.kind != "constant" else fmt_number(n.value or 0.0) for n in names
-    ]
-    rules = RULES.get(op)
     parts = []
-    for slot, (arg, (_, d_arg)) in enumerate(
-        zip(names, step.contributions, strict=True)
-    ):
+    for arg, (_, d_arg) in zip(names, step.contributions, strict=True):
         if arg.kind == "constant":
-            parts.append(f"{labels[slot]} is a constant and gets nothing")
-            continue
-        rule = rules[slot].format(*labels) + " = " if rules else ""
-        parts.append(f"{labels[slot]} gets {rule}{fmt_number(d_arg)}")
-    return f"{op} node {node.label}: d = {d} → " + ", ".join(parts)
+            label = fmt_number(arg.value or 0.0)
+            parts.append(f"{label} is a constant and gets nothing")
+        else:
+            parts.append(f"{arg.label} gets {fmt_number(d_arg)}")
+    formula = _formula(step)
+    rule = f" ({formula})" if formula else ""
+    return f"{op} node {node.label}{rule}: d = {d} → " + ", ".join(parts)
 
 
 def backprop_frames(
