@@ -18,8 +18,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from minitorch.train.config import TrainConfig
+from minitorch.web import jobs
 from minitorch.web.guard import MAX_BODY, MAX_DEPTH, HTTPError, RequestGuard, parse_json
-from minitorch.web.jobs import BOUNDARY_OPS, grid_limit, ops_per_point
+from minitorch.web.jobs import BOUNDARY_OPS, StopRequested, grid_limit, ops_per_point
 from minitorch.web.server import WebApp, WebServer
 
 TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
@@ -340,3 +341,30 @@ def test_any_host_or_origin_is_judged_without_crashing(
         guard.check("POST", host, origin, None, "application/json")
     except HTTPError as e:
         assert e.status == 403
+
+
+def test_stop_interrupts_again_when_an_interruption_is_swallowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CPython drops an interruption that lands in a weakref callback or __del__;
+    # this stand-in for fit swallows the first one the same way.
+    swallowed: list[float] = []
+
+    def stubborn_fit(*_: object, **__: object) -> None:
+        while True:
+            try:
+                time.sleep(0.01)
+            except StopRequested:
+                if swallowed:
+                    raise
+                swallowed.append(time.monotonic())
+
+    monkeypatch.setattr(jobs, "fit", stubborn_fit)
+    job = jobs.TrainingJob(1, TrainConfig(pts=8, hidden=2, epochs=5).validated())
+    job.start()
+    time.sleep(0.2)
+    began = time.monotonic()
+    job.request_stop()
+    job.join(5)
+    assert not job.running and job.status()["state"] == "interrupted"
+    assert len(swallowed) == 1 and time.monotonic() - began < 1.0

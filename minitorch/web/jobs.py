@@ -33,6 +33,10 @@ from .boundary import boundary_payload
 # every one is a Python-level operation (the scalar model or the simple backend).
 BOUNDARY_OPS = 500_000
 MIN_GRID = 6
+# How long Stop waits for the training thread to leave ``fit`` before interrupting
+# it again.
+RESEND_SECONDS = 0.3
+RESEND_TRIES = 20
 
 JobState = Literal["idle", "running", "completed", "diverged", "interrupted", "failed"]
 
@@ -137,8 +141,25 @@ class TrainingJob:
             if self._stop.is_set():
                 return
             self._stop.set()
-            if self._in_fit and python_level(self.config):
+            interrupt = self._in_fit and python_level(self.config)
+        if interrupt:
+            threading.Thread(
+                target=self._keep_interrupting, name="minitorch-stop", daemon=True
+            ).start()
+
+    def _keep_interrupting(self) -> None:
+        """Interrupt the training thread until it has left ``fit``.
+
+        CPython drops an interruption that lands in a weakref callback or a
+        ``__del__`` (it only prints it), so one is not always enough. After
+        ``RESEND_TRIES`` the check before each epoch still ends the run.
+        """
+        for _ in range(RESEND_TRIES):
+            with self._lock:
+                if not (self._in_fit and self._thread.is_alive()):
+                    return
                 _raise_in(self._thread, StopRequested)
+            self._thread.join(RESEND_SECONDS)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the training thread (tests and shutdown)."""
