@@ -23,9 +23,11 @@ s, so Pillow now writes the ~1200 labels, and about half of what remains is PNG
 encoding.
 
 Modules: ``graph`` (model), ``layout``, ``style`` (shared look), ``svg``, ``png``,
-``dot``, ``stepper`` (frames from the real ``backpropagate``), ``html`` (the
-slideshow page), ``export`` (all files of an expression), ``parser`` (the safe
-expression language), ``network`` (hidden-layer pictures), ``commands`` (CLI).
+``dot``, ``stepper`` (frames from the real ``backpropagate``), ``backward`` (that
+pass with maths failures as errors), ``budgets`` (how large a graph is drawn),
+``html`` (the slideshow page), ``export`` (all files of an expression), ``parser``
+(the safe expression language and its budgets), ``network`` (hidden-layer
+pictures), ``explain_run`` (a run read back and checked), ``commands`` (CLI).
 """
 
 from .dot import render_dot

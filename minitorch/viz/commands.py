@@ -1,22 +1,21 @@
 """The ``graph`` and ``explain-network`` commands of ``python -m minitorch``.
 
 ``register(subparsers)`` adds both (the CLI's registration contract). Exit codes:
-0 done, 2 bad input (expression syntax, undefined variable, missing run).
+0 done, 2 bad input (expression syntax, undefined variable, a maths error, a budget
+exceeded, an unwritable ``--out``, a missing or unreadable run).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from ..checkpoint import CheckpointError
-from ..scalar import Scalar
-from ..train.runs import load_run, load_snapshots
-from .export import write_pictures
-from .graph import build_graph
-from .network import write_network_pictures
-from .parser import ExpressionError, build
+from .budgets import MAX_FRAME_NODES, GraphSizeError, draws_frames
+from .graph import ExprGraph, build_graph
+from .parser import MAX_LENGTH, ExpressionError, build, shorten
 
 EXIT_USAGE = 2
 
@@ -30,12 +29,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Draw the computation graph of EXPRESSION (numbers, variables, + - * /, "
             "unary -, parentheses, log exp sigmoid relu, < > ==) and its backward "
             "pass step by step: graph.svg/.png/.dot, frames/step_NNN.svg/.png and "
-            "backprop.html in --out."
+            f"backprop.html in --out. Expressions are limited to {MAX_LENGTH} "
+            "characters; the step-by-step frames are drawn for graphs of up to "
+            f"{MAX_FRAME_NODES} nodes."
         ),
         epilog='example: minitorch graph "log(x*y) + exp(x*y)" --x 5 --y 3 '
         "--out runs/h",
     )
-    graph.add_argument("expression", help='e.g. "log(x*y) + exp(x*y)"')
+    graph.add_argument("expression", nargs="?", help='e.g. "log(x*y) + exp(x*y)"')
+    graph.add_argument(
+        "--expr-file",
+        metavar="PATH",
+        help="read the expression from a file instead ('-' for standard input)",
+    )
     graph.add_argument("--x", type=float, help="value of the variable x")
     graph.add_argument("--y", type=float, help="value of the variable y")
     graph.add_argument(
@@ -93,7 +99,45 @@ def _values(args: argparse.Namespace) -> dict[str, float] | str:
         value = getattr(args, name)
         if value is not None:
             values[name] = value
+    for name, value in values.items():
+        if not math.isfinite(value):
+            return f"the value of {name} must be a finite number, got {value!r}"
     return values
+
+
+def _expression(args: argparse.Namespace) -> str:
+    """The expression from the command line or ``--expr-file``.
+
+    Raises:
+        ValueError: for neither or both, or a file that is not short UTF-8 text.
+    """
+    if (args.expression is None) == (args.expr_file is None):
+        raise ValueError("give either an EXPRESSION or --expr-file PATH")
+    if args.expr_file is None:
+        text: str = args.expression
+        return text
+    path = args.expr_file
+    # UTF-8 takes at most 4 bytes a character; never read more than the budget.
+    limit = 4 * MAX_LENGTH
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(limit + 1)
+    except OSError as e:
+        raise ValueError(f"cannot read --expr-file {path!r}: {e.strerror or e}") from e
+    if len(data) > limit:
+        raise ValueError(
+            f"--expr-file {path!r} is over {limit} bytes; expressions are limited "
+            f"to {MAX_LENGTH} characters"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"--expr-file {path!r} is not UTF-8 text (byte {e.start})"
+        ) from e
 
 
 def run_graph(args: argparse.Namespace) -> int:
@@ -102,12 +146,31 @@ def run_graph(args: argparse.Namespace) -> int:
     if isinstance(values, str):
         return _error(values)
     try:
-        result = build(args.expression, values)
-    except ExpressionError as e:
+        text = _expression(args)
+        result = build(text, values)
+    except (ExpressionError, ValueError) as e:
         return _error(str(e))
-    paths = write_pictures(result, args.out, args.expression)
-    leaves = ", ".join(f"d/d{k} = {v!r}" for k, v in _leaf_derivatives(result))
-    print(f"{args.expression} = {result.data!r}; {leaves}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _error(f"--out {args.out!r} is a file; give a directory")
+    from .export import write_pictures  # matplotlib loads only when drawing
+
+    try:
+        paths = write_pictures(result, out, text)
+    except (ExpressionError, GraphSizeError) as e:
+        return _error(str(e))
+    except OSError as e:
+        return _error(f"cannot write to --out {args.out!r}: {e.strerror or e}")
+    graph = build_graph(result)
+    leaves = ", ".join(f"d/d{k} = {v!r}" for k, v in _leaf_derivatives(graph))
+    print(f"{shorten(text)} = {result.data!r}; {leaves}")
+    if not draws_frames(graph):
+        print(
+            f"wrote {args.out}/: graph.svg graph.png graph.dot; the backward pass "
+            f"is drawn step by step for graphs of up to {MAX_FRAME_NODES} nodes, "
+            f"this one has {len(graph.nodes)}"
+        )
+        return 0
     frames = sum(1 for p in paths if p.parent.name == "frames" and p.suffix == ".svg")
     print(
         f"wrote {args.out}/: graph.svg graph.png graph.dot backprop.html, "
@@ -116,8 +179,7 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _leaf_derivatives(result: Scalar) -> list[tuple[str, float]]:
-    graph = build_graph(result)
+def _leaf_derivatives(graph: ExprGraph) -> list[tuple[str, float]]:
     return [
         (n.label, n.derivative)
         for n in graph.nodes
@@ -127,9 +189,12 @@ def _leaf_derivatives(result: Scalar) -> list[tuple[str, float]]:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Load a run directory and write the network pictures; print their paths."""
+    from .explain_run import load_explain_run  # numpy and the trainers load here
+    from .network import write_network_pictures  # matplotlib loads only when drawing
+
     run = Path(args.run)
     try:
-        model, data, config = load_run(run)
+        loaded = load_explain_run(run)
     except FileNotFoundError:
         return _error(
             f"{str(run)!r} is not a run directory (no model.npz); "
@@ -137,25 +202,20 @@ def run_explain(args: argparse.Namespace) -> int:
         )
     except CheckpointError as e:
         return _error(str(e))
+    model = loaded.model
     if not hasattr(model, "hidden_activations"):
-        if config.network == "lecture":
-            return _error(
-                f"{str(run)!r} holds the lecture network; draw it with "
-                f"'minitorch lecture 1.4 --run {run}'"
-            )
         return _error(
             f"{str(run)!r} holds a {type(model).__name__}; explain-network "
             "draws the course's scalar Network"
         )
-    try:
-        snapshots = load_snapshots(run)
-    except FileNotFoundError:
-        snapshots = []
     hidden = model.layer1.out_size
     if args.units is not None and not all(0 <= u < hidden for u in args.units):
         return _error(f"--units must be between 0 and {hidden - 1}, got {args.units}")
     out = Path(args.out) if args.out else run / "explain"
     units = (args.units[0], args.units[1]) if args.units else None
-    paths = write_network_pictures(model, data, out, snapshots, units)
+    try:
+        paths = write_network_pictures(model, loaded.data, out, loaded.snapshots, units)
+    except OSError as e:
+        return _error(f"cannot write to --out {str(out)!r}: {e.strerror or e}")
     print(f"wrote {out}/: " + " ".join(p.name for p in paths))
     return 0
