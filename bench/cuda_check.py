@@ -1,6 +1,8 @@
-"""Check CudaOps on a real GPU, then time its matmul against FastOps and torch.
+"""Check CudaOps on a real GPU, then time it against FastOps and torch.
 
-Self-contained: needs only numpy and numba (torch is optional). From the repo root:
+Needs numpy and numba; torch (optional) adds its CPU and CUDA figures. Timed:
+matmuls up to 4096² and one epoch of the digits CNN (float64, same weights and
+batches as a PyTorch CUDA twin when torch has a GPU). From the repo root:
 
     python -m bench.cuda_check            # on a machine with an NVIDIA GPU
     NUMBA_ENABLE_CUDASIM=1 python -m bench.cuda_check --quick   # logic only, on CPU
@@ -27,13 +29,15 @@ import numpy as np
 
 import minitorch
 from minitorch import Tensor, TensorBackend, TensorData
-from minitorch._numba_index import cuda, cuda_is_available
+from minitorch._numba_index import cuda_is_available, cuda_module
 from minitorch.cuda_ops import CudaOps
 from minitorch.fast_ops import FastOps
 
 CUDA = TensorBackend(CudaOps)
 FAST = TensorBackend(FastOps)
 RNG = np.random.default_rng(0)
+RNG_CONV = np.random.default_rng(1)
+CONV_SEED_STATE = RNG_CONV.bit_generator.state
 
 failures: list[str] = []
 
@@ -160,6 +164,50 @@ def check_training_step() -> None:
     np.testing.assert_allclose(w.grad.to_numpy(), xs.T @ upstream, rtol=1e-9)
 
 
+def check_conv(dims: int) -> None:
+    """Conv forward and both gradients on the device equal FastOps' (1e-9)."""
+    shapes = {1: ((2, 3, 9), (4, 3, 3)), 2: ((2, 3, 6, 7), (4, 3, 2, 3))}
+    conv = minitorch.conv1d if dims == 1 else minitorch.conv2d
+    results = []
+    for backend in (CUDA, FAST):
+        x, w = (
+            minitorch.tensor(RNG_CONV.uniform(-1, 1, s).tolist(), backend=backend)
+            for s in shapes[dims]
+        )
+        x.requires_grad_(True)
+        w.requires_grad_(True)
+        out = conv(x, w)
+        (out * out).sum().backward()
+        assert x.grad is not None and w.grad is not None
+        results.append([out.to_numpy(), x.grad.to_numpy(), w.grad.to_numpy()])
+        RNG_CONV.bit_generator.state = CONV_SEED_STATE
+    for got, expected in zip(*results, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def check_digits_step() -> None:
+    """One training step of the digits CNN on the GPU gives FastOps' loss."""
+    from minitorch.images.config import DigitsConfig
+    from minitorch.images.data import load_split, one_hot
+    from minitorch.images.data import to_tensor as images
+    from minitorch.images.train import build_model, nll_loss
+
+    split = load_split(0, 0.2)
+    losses, grads = [], []
+    for backend in ("cuda", "fast"):
+        model = build_model(DigitsConfig(seed=0, dropout=0.0, backend=backend))
+        on = model.out.weights.value.backend
+        loss = nll_loss(
+            model(images(split.train_images[:2], on)),
+            one_hot(split.train_labels[:2], on),
+        )
+        loss.view(1).backward()
+        losses.append(loss.item())
+        grads.append(model.conv2.weights.value.grad.to_numpy())
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-9)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12)
+
+
 def run_checks(quick: bool) -> None:
     layouts: list[tuple[tuple[int, ...], Sequence[int]]] = [
         ((7,), (0,)),
@@ -210,6 +258,9 @@ def run_checks(quick: bool) -> None:
     for size in (2, 32):
         check(f"mm_practice {size}", functools.partial(check_mm_practice, size))
     check("training step with gradients", check_training_step)
+    for dims in (1, 2):
+        check(f"conv{dims}d forward and gradients", functools.partial(check_conv, dims))
+    check("digits CNN step (2 images) equals FastOps", check_digits_step)
 
 
 # ---------------------------------------------------------------------------
@@ -220,12 +271,12 @@ def run_checks(quick: bool) -> None:
 def timed(fn: Callable[[], object], rounds: int) -> float:
     """Median seconds of ``fn`` after one warm-up call, the GPU drained each time."""
     fn()
-    cuda.synchronize()
+    cuda_module().synchronize()
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
         fn()
-        cuda.synchronize()
+        cuda_module().synchronize()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -248,7 +299,7 @@ def _torch_gpu_matmul(torch: Any, a: Any, b: Any) -> object:
 def run_timings(quick: bool, rounds: int) -> None:
     torch = _optional_torch()
     has_torch_gpu = torch is not None and torch.cuda.is_available()
-    cases = [(1, 32)] if quick else [(1, 256), (1, 512), (1, 1024), (16, 128)]
+    cases = [(1, 32)] if quick else [(1, 256), (1, 1024), (1, 4096), (16, 128)]
     headers = ["matmul (float64)", "CudaOps ms", "FastOps ms", "torch cpu ms"]
     if has_torch_gpu:
         headers.append("torch cuda ms")
@@ -266,7 +317,11 @@ def run_timings(quick: bool, rounds: int) -> None:
         fx, fy = make(x, FAST), make(y, FAST)
         times: dict[str, float] = {
             "cuda": timed(functools.partial(CUDA.matrix_multiply, gx, gy), rounds),
-            "fast": timed(functools.partial(FAST.matrix_multiply, fx, fy), rounds),
+            # FastOps on the host CPU: seconds per call at 4096², so one round.
+            "fast": timed(
+                functools.partial(FAST.matrix_multiply, fx, fy),
+                rounds if n <= 1024 else 1,
+            ),
         }
         np.testing.assert_allclose(
             CUDA.matrix_multiply(gx, gy).to_numpy(), x @ y, rtol=1e-9
@@ -292,10 +347,62 @@ def run_timings(quick: bool, rounds: int) -> None:
         )
 
 
+def time_digits_epoch(rounds: int) -> None:
+    """One epoch of the digits CNN: CudaOps against PyTorch CUDA float64 (same
+    weights, batch order and bookkeeping; dropout 0), losses checked first."""
+    import random
+
+    from minitorch.images.config import DigitsConfig
+    from minitorch.images.data import batch_indices, load_split
+    from minitorch.images.train import build_model, make_optimizer, train_epoch
+
+    config = DigitsConfig(seed=0, batch_size=32, dropout=0.0, backend="cuda")
+    split = load_split(config.seed, config.val_fraction)
+    model = build_model(config)
+    optimizer = make_optimizer(config, model)
+    torch = _optional_torch()
+    twin_epoch: Callable[[], float] | None = None
+    if torch is not None and torch.cuda.is_available():
+        from bench.digits_vs_torch import torch_twin
+
+        twin = torch_twin(model).cuda()
+        twin_opt = torch.optim.Adam(twin.parameters(), lr=config.lr, eps=1e-8)
+        images = torch.from_numpy(split.train_images).unsqueeze(1).cuda()
+        labels = torch.from_numpy(split.train_labels).cuda()
+
+        def twin_epoch() -> float:
+            total = 0.0
+            order = batch_indices(len(labels), config.batch_size, random.Random(0))
+            for idx in order:
+                twin_opt.zero_grad()
+                loss = torch.nn.functional.nll_loss(twin(images[idx]), labels[idx])
+                loss.backward()
+                twin_opt.step()
+                total += float(loss.item()) * len(idx)
+            torch.cuda.synchronize()
+            return total / len(labels)
+
+    def ours_epoch() -> float:
+        loss, _ = train_epoch(model, optimizer, split, config, random.Random(0))
+        return loss
+
+    first = ours_epoch()
+    if twin_epoch is not None:
+        theirs = twin_epoch()
+        if abs(first - theirs) > 1e-7 * abs(theirs):
+            raise AssertionError(f"first-epoch loss {first} vs torch CUDA {theirs}")
+    ours_s = timed(ours_epoch, rounds)
+    line = f"digits CNN epoch (1438 images, batch 32): CudaOps {ours_s * 1e3:.1f} ms"
+    if twin_epoch is not None:
+        theirs_s = timed(twin_epoch, rounds)
+        line += f", torch CUDA {theirs_s * 1e3:.1f} ms ({ours_s / theirs_s:.1f}×)"
+    print(line)
+
+
 def describe_device() -> str:
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         return "numba CUDA simulator (NUMBA_ENABLE_CUDASIM=1): checks logic, not a GPU"
-    device: Any = cuda.get_current_device()
+    device: Any = cuda_module().get_current_device()
     name = device.name.decode() if isinstance(device.name, bytes) else device.name
     return f"{name} (compute capability {device.compute_capability})"
 
@@ -316,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nchecks: {len(failures)} failed, {time.perf_counter() - started:.0f} s\n")
     try:
         run_timings(args.quick, args.rounds)
+        if not args.quick:
+            time_digits_epoch(args.rounds)
     except Exception:
         failures.append("timings")
         print("FAIL timings\n" + traceback.format_exc())

@@ -8,19 +8,29 @@ log-probabilities, loss and parameter gradients in both (relative 1e-9), the sam
 weights after one Adam step, the same validation numbers, and the same first-epoch
 loss. Then, alternating rounds: one training step (forward, backward, Adam) on a
 batch of 32, one epoch over the 1438 training images in the same batch order, and
-the forward pass over the 359 validation images. Both use numba's thread count.
-The first step's time (numba compiles then) is reported apart and not timed.
+the forward pass over the 359 validation images. Both libraries get the same
+thread count (``--threads``, default numba's). The first step's time (numba
+compiles or loads its kernels then) is reported apart and not timed.
 
-Run: ``python -m bench.digits_vs_torch [--rounds 5] [--json PATH]``.
+``--busy`` keeps one core busy with another process (a Python busy loop,
+pinned to core 0 with ``--pin``) while everything runs: how training copes
+with a machine it does not have to itself.
+
+Run: ``python -m bench.digits_vs_torch [--rounds 5] [--threads N] [--busy [--pin]]
+[--json PATH]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import random
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +40,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the usual name)
 
 from bench._common import alternate, machine, median, save_json, table
-from minitorch._numba_index import num_threads
+from minitorch._numba_index import num_threads, set_num_threads
 from minitorch.images.config import DigitsConfig
 from minitorch.images.data import DigitsSplit, batch_indices, load_split, one_hot
 from minitorch.images.data import to_tensor as mt_images
@@ -302,9 +312,23 @@ def check_close(
     return loss_error
 
 
-def run(rounds: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def busy_core(pin: bool) -> Iterator[None]:
+    """Run a Python busy loop in another process (on core 0 if ``pin``) meanwhile."""
+    code = "while True: pass"
+    if pin:
+        code = "import os\nos.sched_setaffinity(0, {0})\n" + code
+    loop = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        yield
+    finally:
+        loop.kill()
+        loop.wait()
+
+
+def run(rounds: int, threads: int) -> dict[str, Any]:
     """Check that both libraries compute the same thing, then time them in turns."""
-    threads = num_threads()
+    set_num_threads(threads)
     torch.set_num_threads(threads)
     split = load_split(CONFIG.seed, CONFIG.val_fraction)
     ours = build_model(CONFIG)
@@ -363,11 +387,16 @@ def run(rounds: int) -> dict[str, Any]:
         ),
     ]
     ms: dict[str, dict[str, float]] = {}
+    spread: dict[str, dict[str, tuple[float, float]]] = {}
     for label, contenders, warmup in tasks:
         times = alternate(contenders, rounds, warmup=warmup)
         ms[label] = {name: 1000 * median(t) for name, t in times.items()}
+        spread[label] = {
+            name: (1000 * min(t), 1000 * max(t)) for name, t in times.items()
+        }
     return {
         "ms": ms,
+        "min_max_ms": spread,
         "ratio": {label: v["minitorch"] / v["torch"] for label, v in ms.items()},
         "equivalence_rtol": RTOL,
         "epoch_rtol": EPOCH_RTOL,
@@ -384,29 +413,43 @@ def run(rounds: int) -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> str:
     """The timings as a Markdown table."""
-    rows = [
-        (
-            label,
-            f"{v['minitorch']:.2f}",
-            f"{v['torch']:.2f}",
-            f"{results['ratio'][label]:.1f}×",
+    rows = []
+    for label, v in results["ms"].items():
+        (ours_lo, ours_hi), (theirs_lo, theirs_hi) = (
+            results["min_max_ms"][label][name] for name in ("minitorch", "torch")
         )
-        for label, v in results["ms"].items()
-    ]
+        rows.append(
+            (
+                label,
+                f"{ours_lo:.2f} / {v['minitorch']:.2f} / {ours_hi:.2f}",
+                f"{theirs_lo:.2f} / {v['torch']:.2f} / {theirs_hi:.2f}",
+                f"{results['ratio'][label]:.2f}×",
+            )
+        )
     head = "digits CNN, float64, dropout 0"
-    return table([head, "minitorch ms", "torch ms", "minitorch / torch"], rows)
+    headers = [head, "minitorch ms (min / median / max)", "torch ms", "ratio"]
+    return table(headers, rows)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Command-line entry: check, time, print the table, optionally save JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.digits_vs_torch")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=num_threads())
+    parser.add_argument("--busy", action="store_true", help="keep one core busy")
+    parser.add_argument("--pin", action="store_true", help="busy loop on core 0")
     parser.add_argument("--json", metavar="PATH", help="also save the results here")
     args = parser.parse_args(argv)
-    results = run(args.rounds)
+    load_before = os.getloadavg()[0]
+    with busy_core(args.pin) if args.busy else contextlib.nullcontext():
+        results = run(args.rounds, args.threads)
+    results["busy"] = "pinned to core 0" if args.busy and args.pin else args.busy
+    results["load_average"] = [load_before, os.getloadavg()[0]]
     print(
         f"numba threads: {results['numba_threads']}, "
-        f"torch threads: {results['torch_threads']}, rounds: {args.rounds}\n"
+        f"torch threads: {results['torch_threads']}, rounds: {args.rounds}, "
+        f"busy core: {results['busy']}, load average {load_before:.1f} → "
+        f"{results['load_average'][1]:.1f}\n"
     )
     print(report(results))
     worst = max(results["relative_errors"].values())

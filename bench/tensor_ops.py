@@ -1,33 +1,46 @@
 """Tensor kernels: FastOps against numpy, PyTorch CPU and the pure-Python SimpleOps.
 
 Each case runs one backend primitive (map, zip, reduce, matrix multiply) the way
-tensor Functions call it (``backend.neg_map(a)``, ``backend.add_zip(a, b)``, ...,
+tensor Functions call it (``backend.exp_map(a)``, ``backend.add_zip(a, b)``, ...,
 output allocation included) next to the equivalent numpy and torch call on the
-same values. Inputs are float64 everywhere. Contenders take turns within each
-round; every one is called once before timing, so numba's compile time is not
-counted. SimpleOps only runs on the small sizes (it is pure Python).
+same values; the small case goes through ``Tensor`` itself (``a + b``, autodiff
+bookkeeping included). Inputs are float64 everywhere. Every contender's result
+must equal numpy's (1e-9 relative) before any timing; contenders take turns
+within each round, and each is called once before timing, so numba's compile
+(or cache load) is not counted. SimpleOps only runs on the small sizes.
 
-Run: ``python -m bench.tensor_ops [--rounds 7] [--quick] [--json PATH]``.
+The whole table is run once per thread count (``--threads 1 2``): numba, torch
+and numpy's BLAS (through threadpoolctl) all get that many threads. Each timed
+call records two clocks: wall time, and the process's CPU time. With one
+thread the CPU time is the fairer figure on a shared machine: a call that is
+descheduled for a while is not charged for it (long calls are descheduled more
+often than short ones, which skews wall-time ratios under load).
 
-On a busy machine (more runnable processes than cores) set
-``OMP_WAIT_POLICY=passive``: numba's and torch's OpenMP threads otherwise spin
-while waiting, and a spinning thread that shares a core with another process
-turns every parallel call into a wait of a scheduler tick (~8 ms seen here).
+Run: ``python -m bench.tensor_ops [--rounds 7] [--threads 1 2] [--quick] [--json P]``.
+
+On a busy machine set ``OMP_WAIT_POLICY=passive``: numba's and torch's OpenMP
+threads otherwise spin while waiting.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
+import statistics
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
 
 import minitorch
-from bench._common import alternate, machine, median, save_json, table
+from bench._common import machine, save_json, table
 from minitorch import Tensor, TensorBackend
-from minitorch._numba_index import num_threads
+from minitorch._numba_index import set_num_threads
 from minitorch.fast_ops import FastOps
 
 FAST = TensorBackend(FastOps)
@@ -38,26 +51,23 @@ SIMPLE = minitorch.SimpleBackend
 SIMPLE_MAX_CELLS = 256 * 256
 SIMPLE_MAX_MATMUL = 64
 
+Contenders = dict[str, Callable[[], object]]
+
 
 def _tensor(x: np.ndarray, backend: TensorBackend) -> Tensor:
     """A minitorch tensor over a contiguous copy of ``x``."""
     return Tensor.make(np.ascontiguousarray(x).ravel(), x.shape, backend=backend)
 
 
-def _cases(
-    sizes: Sequence[int], batched: Sequence[tuple[int, int]]
-) -> list[tuple[str, dict[str, Callable[[], object]]]]:
-    """(label, contenders) for every benchmark case."""
-    import torch
-
+def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contenders]]:
+    """(label, contenders) for every case: n×n elementwise, m×m matmul."""
     rng = np.random.default_rng(0)
-    cases: list[tuple[str, dict[str, Callable[[], object]]]] = []
+    cases: list[tuple[str, Contenders]] = []
 
     def add(
         label: str,
         inputs: Sequence[np.ndarray],
         ours: Callable[..., object],
-        simple_ok: bool,
         np_fn: Callable[..., object],
         torch_fn: Callable[..., object],
         permute: bool = False,
@@ -71,154 +81,239 @@ def _cases(
         else:
             np_in = list(inputs)
         torch_in = [torch.from_numpy(x) for x in np_in]
-        contenders: dict[str, Callable[[], object]] = {
+        contenders: Contenders = {
             "fast": lambda: ours(FAST, *fast_in),
             "numpy": lambda: np_fn(*np_in),
             "torch": lambda: torch_fn(*torch_in),
         }
-        if simple_ok:
+        if max(x.size for x in inputs) <= SIMPLE_MAX_CELLS:
             contenders["simple"] = lambda: ours(SIMPLE, *simple_in)
         cases.append((label, contenders))
 
-    for n in sizes:
-        x, y = rng.standard_normal((n, n)), rng.standard_normal((n, n))
-        row = rng.standard_normal((1, n))
-        small = n * n <= SIMPLE_MAX_CELLS
+    x, y = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    row, col = rng.standard_normal((1, n)), rng.standard_normal((n, 1))
+    positive = np.abs(x) + 0.5
+    cells = f"{n}²"
+
+    def exp_map(b: TensorBackend, a: Tensor) -> Tensor:
+        return b.exp_map(a)
+
+    def relu_map(b: TensorBackend, a: Tensor) -> Tensor:
+        return b.relu_map(a)
+
+    def add_zip(b: TensorBackend, p: Tensor, q: Tensor) -> Tensor:
+        return b.add_zip(p, q)
+
+    def sum_dim(dim: int) -> Callable[[TensorBackend, Tensor], Tensor]:
+        return lambda b, a: b.add_reduce(a, dim)
+
+    def np_relu(a: np.ndarray) -> object:
+        return np.maximum(a, 0.0)
+
+    def np_sigmoid(a: np.ndarray) -> object:
+        return 1.0 / (1.0 + np.exp(-a))
+
+    add(f"map neg {cells}", [x], lambda b, a: b.neg_map(a), np.negative, torch.neg)
+    add(f"map relu {cells}", [x], relu_map, np_relu, torch.relu)
+    add(f"map exp {cells}", [x], exp_map, np.exp, torch.exp)
+    add(f"map log {cells}", [positive], lambda b, a: b.log_map(a), np.log, torch.log)
+    add(
+        f"map sigmoid {cells}",
+        [x],
+        lambda b, a: b.sigmoid_map(a),
+        np_sigmoid,
+        torch.sigmoid,
+    )
+    add(f"map relu {cells} transposed", [x], relu_map, np_relu, torch.relu, True)
+    add(f"map exp {cells} transposed", [x], exp_map, np.exp, torch.exp, True)
+    add(
+        f"zip mul {cells}",
+        [x, y],
+        lambda b, p, q: b.mul_zip(p, q),
+        np.multiply,
+        torch.mul,
+    )
+    add(f"zip add {cells} transposed", [x, y], add_zip, np.add, torch.add, True)
+    add(f"zip add {cells} + (1,{n})", [x, row], add_zip, np.add, torch.add)
+    add(f"zip add {cells} + ({n},1)", [x, col], add_zip, np.add, torch.add)
+    for dim in (0, 1):
         add(
-            f"map exp {n}²",
+            f"sum dim {dim} {cells}",
             [x],
-            lambda b, a: b.exp_map(a),
-            small,
-            np.exp,
-            lambda a: a.exp(),
+            sum_dim(dim),
+            lambda a, d=dim: a.sum(d, keepdims=True),
+            lambda a, d=dim: a.sum(d, keepdim=True),
         )
-        add(
-            f"map exp {n}² transposed",
-            [x],
-            lambda b, a: b.exp_map(a),
-            small,
-            np.exp,
-            lambda a: a.exp(),
-            permute=True,
+    add(
+        f"sum dim 0 {cells} transposed",
+        [x],
+        sum_dim(0),
+        lambda a: a.sum(0, keepdims=True),
+        lambda a: a.sum(0, keepdim=True),
+        True,
+    )
+    a, b = rng.standard_normal((m, m)), rng.standard_normal((m, m))
+    add(
+        f"matmul {m}²",
+        [a, b],
+        lambda f, p, q: f.matrix_multiply(p, q),
+        np.matmul,
+        torch.matmul,
+    )
+    count, side = batched
+    a = rng.standard_normal((count, side, side))
+    b = rng.standard_normal((count, side, side))
+    add(
+        f"matmul {count}×{side}³",
+        [a, b],
+        lambda f, p, q: f.matrix_multiply(p, q),
+        np.matmul,
+        torch.matmul,
+    )
+    small = rng.standard_normal(10), rng.standard_normal(10)
+    ours = [minitorch.tensor(v.tolist(), backend=FAST) for v in small]
+    theirs = [torch.from_numpy(v) for v in small]
+    cases.append(
+        (
+            "10-element a + b through Tensor",
+            {
+                "fast": lambda: ours[0] + ours[1],
+                "numpy": lambda: small[0] + small[1],
+                "torch": lambda: theirs[0] + theirs[1],
+            },
         )
-        add(
-            f"zip mul {n}²",
-            [x, y],
-            lambda b, p, q: b.mul_zip(p, q),
-            small,
-            np.multiply,
-            lambda p, q: p * q,
-        )
-        add(
-            f"zip add {n}² + (1,{n})",
-            [x, row],
-            lambda b, p, q: b.add_zip(p, q),
-            small,
-            np.add,
-            lambda p, q: p + q,
-        )
-        add(
-            f"sum dim 1 {n}²",
-            [x],
-            lambda b, a: b.add_reduce(a, 1),
-            small,
-            lambda a: a.sum(1, keepdims=True),
-            lambda a: a.sum(1, keepdim=True),
-        )
-        add(
-            f"sum dim 0 {n}²",
-            [x],
-            lambda b, a: b.add_reduce(a, 0),
-            small,
-            lambda a: a.sum(0, keepdims=True),
-            lambda a: a.sum(0, keepdim=True),
-        )
-        add(
-            f"matmul {n}³",
-            [x, y],
-            lambda b, p, q: b.matrix_multiply(p, q),
-            n <= SIMPLE_MAX_MATMUL,
-            np.matmul,
-            torch.matmul,
-        )
-    for batch, n in batched:
-        x = rng.standard_normal((batch, n, n))
-        y = rng.standard_normal((batch, n, n))
-        add(
-            f"matmul {batch}×{n}³",
-            [x, y],
-            lambda b, p, q: b.matrix_multiply(p, q),
-            n <= SIMPLE_MAX_MATMUL // 2,
-            np.matmul,
-            torch.matmul,
-        )
+    )
     return cases
 
 
-def _check(contenders: dict[str, Callable[[], object]]) -> None:
+def _check(contenders: Contenders) -> None:
     """Every contender must compute the same values before its time counts."""
     results = {}
     for name, fn in contenders.items():
         out = fn()
-        results[name] = out.to_numpy() if isinstance(out, Tensor) else np.asarray(out)
+        if isinstance(out, Tensor):
+            results[name] = out.to_numpy()
+        elif isinstance(out, torch.Tensor):
+            results[name] = out.numpy()
+        else:
+            results[name] = np.asarray(out)
     for name, value in results.items():
         np.testing.assert_allclose(
-            value, results["numpy"], rtol=1e-9, atol=1e-9, err_msg=name
+            value, results["numpy"], rtol=1e-9, atol=1e-12, err_msg=name
         )
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.3g}"
+def _time(contenders: Contenders, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Wall and CPU seconds per call, contenders taking turns, after one warm-up.
+
+    Calls much shorter than a millisecond are timed in batches (the per-call
+    figure is the batch's time over its size), so clock resolution does not count.
+    """
+    repeats: dict[str, int] = {}
+    for name, fn in contenders.items():
+        fn()
+        began = time.perf_counter()
+        fn()
+        repeats[name] = max(
+            1, min(10_000, int(2e-3 / max(time.perf_counter() - began, 1e-9)))
+        )
+    times: dict[str, dict[str, list[float]]] = {
+        name: {"wall": [], "cpu": []} for name in contenders
+    }
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            count = repeats[name]
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(count):
+                fn()
+            times[name]["cpu"].append((time.process_time() - cpu) / count)
+            times[name]["wall"].append((time.perf_counter() - wall) / count)
+    return times
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run every case, print a table of medians and ratios, return the numbers."""
-    parser = argparse.ArgumentParser(prog="python -m bench.tensor_ops")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="small sizes only")
-    parser.add_argument("--json", metavar="PATH", help="save results here")
-    args = parser.parse_args(argv)
+def _fmt(seconds: float) -> str:
+    return f"{seconds * 1e6:.3g} µs" if seconds < 1e-4 else f"{seconds * 1e3:.3g} ms"
 
-    sizes = [64, 256] if args.quick else [64, 256, 1024]
-    batched = [(8, 32)] if args.quick else [(8, 32), (16, 128)]
-    import torch
 
-    print(
-        f"numba threads: {num_threads()}, "
-        f"torch threads: {torch.get_num_threads()}, rounds: {args.rounds}\n"
-    )
+def run(threads: int, rounds: int, quick: bool) -> dict[str, Any]:
+    """Every case at ``threads`` threads: medians, min and max of each clock."""
+    set_num_threads(threads)
+    torch.set_num_threads(threads)
+    n, m, batched = (256, 128, (8, 32)) if quick else (1000, 1024, (8, 256))
+    results: dict[str, Any] = {}
+    with threadpool_limits(limits=threads):
+        for label, contenders in _cases(n, m, batched):
+            _check(contenders)
+            times = _time(contenders, rounds)
+            results[label] = {
+                name: {
+                    clock: {
+                        "min": min(values),
+                        "median": statistics.median(values),
+                        "max": max(values),
+                    }
+                    for clock, values in clocks.items()
+                }
+                for name, clocks in times.items()
+            }
+            print(f"  {threads} thread(s): {label} done", file=sys.stderr)
+    return results
+
+
+def report(threads: int, results: dict[str, Any], clock: str) -> str:
+    """A Markdown table of one thread count's medians and ratios on ``clock``."""
     rows = []
-    results: dict[str, Any] = {"machine": machine(), "cases": {}}
-    for label, contenders in _cases(sizes, batched):
-        _check(contenders)
-        times = alternate(contenders, args.rounds, warmup=1)
-        med = {name: median(ts) for name, ts in times.items()}
-        results["cases"][label] = med
+    for label, by_name in results.items():
+        med = {name: v[clock]["median"] for name, v in by_name.items()}
+        fast = by_name["fast"][clock]
         simple = med.get("simple")
         rows.append(
             [
                 label,
-                _ms(med["fast"]),
-                _ms(med["numpy"]),
-                _ms(med["torch"]),
-                _ms(simple) if simple is not None else "-",
+                f"{_fmt(fast['min'])} / {_fmt(fast['median'])} / {_fmt(fast['max'])}",
+                _fmt(med["numpy"]),
+                _fmt(med["torch"]),
+                _fmt(simple) if simple is not None else "-",
                 f"{med['fast'] / med['numpy']:.2f}",
                 f"{med['fast'] / med['torch']:.2f}",
                 f"{simple / med['fast']:.0f}" if simple is not None else "-",
             ]
         )
-        print(f"  {label}: done", file=sys.stderr)
     headers = [
-        "case",
-        "fast ms",
-        "numpy ms",
-        "torch ms",
-        "simple ms",
+        f"{threads} thread(s), {clock} time",
+        "fast min / median / max",
+        "numpy",
+        "torch",
+        "simple",
         "fast/numpy",
         "fast/torch",
         "simple/fast",
     ]
-    print(table(headers, rows))
+    return table(headers, rows)
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run every case per thread count, print tables of medians and ratios."""
+    parser = argparse.ArgumentParser(prog="python -m bench.tensor_ops")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--json", metavar="PATH", help="save results here")
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()
+    results: dict[str, Any] = {"machine": machine(), "rounds": args.rounds}
+    for threads in args.threads:
+        results[f"{threads} threads"] = run(threads, args.rounds, args.quick)
+    results["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    print(
+        f"rounds: {args.rounds}; load average before {load_before[0]:.1f}, "
+        f"after {results['load_average']['after'][0]:.1f} "
+        f"({os.cpu_count()} cores)\n"
+    )
+    for threads in args.threads:
+        for clock in ("cpu", "wall") if threads == 1 else ("wall",):
+            print(report(threads, results[f"{threads} threads"], clock) + "\n")
     save_json(args.json, results)
     return results
 

@@ -1,11 +1,13 @@
 """minitorch: a from-scratch teaching deep-learning library.
 
 This module only re-exports the public names; each lives in the submodule named below.
+Names from the numba-compiled modules load on first access (``_LAZY``), so importing
+the package does not import numba.
 """
 
-# Course tests call numba.cuda.is_available() after a bare `import numba`, which does
-# not bind `cuda`: importing it here is part of the public contract. No GPU needed.
-import numba.cuda as _numba_cuda  # noqa: F401
+from typing import TYPE_CHECKING, Any
+
+from . import _lazy
 
 # isort: off
 # Scalar must load before scalar_functions (each needs the other; see scalar.py).
@@ -80,24 +82,8 @@ from .tensor_ops import MapProto, SimpleBackend, SimpleOps, TensorBackend, Tenso
 
 # --- end tensors ---
 
-# --- fast backends (section owned by the backend work) ---
+# --- fast backends and networks (section owned by the backend work) ---
 # isort: split
-from . import cuda_ops, fast_ops
-from .cuda_ops import THREADS_PER_BLOCK, CudaOps, mm_practice, sum_practice
-from .fast_ops import FastOps
-
-# --- end fast backends ---
-
-# --- networks (section owned by the conv/nn work) ---
-# isort: split
-from .fast_conv import (
-    Conv1dFun,
-    Conv2dFun,
-    conv1d,
-    conv2d,
-    tensor_conv1d,
-    tensor_conv2d,
-)
 from .nn import (
     Max,
     argmax,
@@ -105,13 +91,66 @@ from .nn import (
     dropout,
     logsoftmax,
     max,
-    max_reduce,
     maxpool2d,
     softmax,
     tile,
 )
 
-# --- end networks ---
+if TYPE_CHECKING:
+    from . import cuda_ops, fast_ops
+    from .cuda_ops import THREADS_PER_BLOCK, CudaOps, mm_practice, sum_practice
+    from .fast_conv import (
+        Conv1dFun,
+        Conv2dFun,
+        conv1d,
+        conv2d,
+        tensor_conv1d,
+        tensor_conv2d,
+    )
+    from .fast_ops import FastOps
+    from .nn import max_reduce
+
+# Public name -> the submodule that defines it (None: the name is the submodule).
+_LAZY: dict[str, str | None] = {
+    "fast_ops": None,
+    "cuda_ops": None,
+    "FastOps": "fast_ops",
+    "CudaOps": "cuda_ops",
+    "THREADS_PER_BLOCK": "cuda_ops",
+    "mm_practice": "cuda_ops",
+    "sum_practice": "cuda_ops",
+    "Conv1dFun": "fast_conv",
+    "Conv2dFun": "fast_conv",
+    "conv1d": "fast_conv",
+    "conv2d": "fast_conv",
+    "tensor_conv1d": "fast_conv",
+    "tensor_conv2d": "fast_conv",
+    "max_reduce": "nn",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a numba-backed public name on first access (see ``_LAZY``)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'minitorch' has no attribute {name!r}")
+    module = _LAZY[name]
+    if module is None:
+        value = _lazy.load(__name__, name, None)
+    else:
+        value = _lazy.load(__name__, module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+# Course tests call numba.cuda.is_available() after a bare `import numba`, which does
+# not bind `cuda`: reading it must work without a GPU, whenever numba is imported.
+_lazy.bind_numba_cuda_on_access()
+
+# --- end fast backends and networks ---
 
 version = "0.4"
 

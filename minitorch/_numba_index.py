@@ -18,11 +18,15 @@ function, and ``prange`` is ``range``: the kernels then run as ordinary Python.
 from __future__ import annotations
 
 import functools
+import hashlib
+import sys
+import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import numba
-import numba.cuda
+import numba.core.event
 
 from .tensor_data import broadcast_index, index_to_position, to_index
 
@@ -32,9 +36,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 # across threads; anywhere else it is ``range``.
 prange: Callable[..., range] = numba.prange
 
-# The CUDA module as kernels see it (thread/block ids, shared and local
-# arrays, barriers). Kernels reference it as a global, which numba resolves.
-cuda: Any = numba.cuda
 float64: Any = numba.float64
 int32: Any = numba.int32
 
@@ -50,18 +51,25 @@ class CudaKernel(Protocol):
 def njit(fn: F, **options: Any) -> F:
     """Compile ``fn`` for the CPU with numba (lazily, at its first call).
 
+    Float division follows numpy (``1/0`` is ``inf``, never ``ZeroDivisionError``).
     The result is a numba dispatcher that calls like ``fn``; it also carries
     numba's extras such as ``parallel_diagnostics``.
     """
+    options.setdefault("error_model", "numpy")
     return cast(F, numba.njit(**options)(fn))
 
 
-def serial_twin(kernel: F, **options: Any) -> F:
-    """Compile the Python source of a (parallel) CPU kernel again, without threads.
+def cached_njit(fn: F, **options: Any) -> F:
+    """``njit`` with the machine code kept on disk, where numba can keep it.
 
-    Without ``parallel=True`` numba reads ``prange`` as ``range``.
+    numba writes next to the source (``__pycache__``), or under
+    ``NUMBA_CACHE_DIR``, or in the user's cache directory when the install is
+    read-only; with none of these writable the kernel is compiled per process.
     """
-    return njit(getattr(kernel, "py_func", kernel), **options)
+    try:
+        return njit(fn, cache=True, **options)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(fn, **options)
 
 
 def as_cpu_function(fn: F) -> F:
@@ -71,14 +79,104 @@ def as_cpu_function(fn: F) -> F:
     return njit(fn, inline="always")
 
 
+def python_function(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The Python function behind ``fn`` (itself, or a dispatcher's ``py_func``)."""
+    return cast(Callable[..., Any], getattr(fn, "py_func", fn))
+
+
+@functools.cache
+def _file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _code_digest(code: types.CodeType, into: Any) -> None:
+    into.update(code.co_code)
+    into.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _code_digest(const, into)
+        else:
+            into.update(repr(const).encode())
+
+
+def operator_key(fn: Callable[..., Any]) -> str | None:
+    """A name for ``fn`` that changes whenever its code could have changed.
+
+    It covers the function's bytecode and the whole source file of its module
+    (and of ``tensor_data``, whose index maths every kernel uses), because numba's
+    disk cache does not notice edits to the functions a kernel calls. ``None``
+    for functions that a name cannot describe: closures, lambdas with defaults,
+    functions without a source file; kernels for them are not cached.
+    """
+    py = python_function(fn)
+    if not isinstance(py, types.FunctionType) or py.__closure__ or py.__defaults__:
+        return None
+    module = sys.modules.get(py.__module__)
+    source = getattr(module, "__file__", None)
+    if source is None or not Path(source).is_file():
+        return None
+    digest = hashlib.sha256()
+    _code_digest(py.__code__, digest)
+    digest.update(_file_digest(source).encode())
+    digest.update(
+        _file_digest(sys.modules[to_index.__module__].__file__ or "").encode()
+    )
+    name = "".join(
+        c if c.isalnum() else "_" for c in f"{py.__module__}_{py.__qualname__}"
+    )
+    return f"{name}_{digest.hexdigest()[:16]}"
+
+
+def bind_operator(template: F, op: Callable[..., Any], key: str) -> F:
+    """A copy of ``template`` whose global ``op`` is ``op``, named after ``key``.
+
+    numba files a cached kernel under its function's qualified name, so each
+    operator's copy gets its own name (and so its own cache entry).
+    """
+    scope = dict(template.__globals__)
+    scope["op"] = op
+    bound = types.FunctionType(template.__code__, scope, template.__name__)
+    bound.__qualname__ = f"{template.__qualname__}__{key}"
+    bound.__doc__ = template.__doc__
+    return cast(F, bound)
+
+
+def on_first_compile(callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, when numba next starts compiling in this process.
+
+    Loading a kernel from the disk cache is not compiling: a process whose
+    kernels are all cached never calls it. Apps use it to explain a slow start.
+    """
+    fired = False
+
+    class _Listener(numba.core.event.Listener):
+        def on_start(self, event: Any) -> None:
+            nonlocal fired
+            if not fired:
+                fired = True
+                callback()
+
+        def on_end(self, event: Any) -> None:
+            pass
+
+    numba.core.event.register("numba:compile", _Listener())  # type: ignore[no-untyped-call]
+
+
+def cuda_module() -> Any:
+    """The ``numba.cuda`` module, imported on first use (it is slow to import)."""
+    import numba.cuda
+
+    return numba.cuda
+
+
 def cuda_device(fn: F) -> F:
     """Compile ``fn`` as a CUDA device function, callable from kernels only."""
-    return cast(F, numba.cuda.jit(device=True)(fn))  # type: ignore[no-untyped-call]
+    return cast(F, cuda_module().jit(device=True)(fn))
 
 
 def cuda_kernel(fn: Callable[..., None]) -> CudaKernel:
     """Compile ``fn`` as a CUDA kernel (code is generated at the first launch)."""
-    return cast(CudaKernel, numba.cuda.jit(fn))  # type: ignore[no-untyped-call]
+    return cast(CudaKernel, cuda_module().jit(fn))
 
 
 def num_threads() -> int:
@@ -86,9 +184,14 @@ def num_threads() -> int:
     return int(numba.get_num_threads())
 
 
+def set_num_threads(threads: int) -> None:
+    """Run parallel CPU kernels on ``threads`` threads (at most numba's pool size)."""
+    numba.set_num_threads(threads)
+
+
 def cuda_is_available() -> bool:
     """True when numba can launch CUDA kernels (a GPU, or the simulator)."""
-    return bool(numba.cuda.is_available())  # type: ignore[no-untyped-call]
+    return bool(cuda_module().is_available())
 
 
 # CPU versions: inlined into every kernel, so the loops over dims are unrolled

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ._numba_index import (
     CudaKernel,
-    cuda,
     cuda_device,
     cuda_index_helpers,
     cuda_kernel,
+    cuda_module,
     float64,
     int32,
 )
@@ -54,6 +56,10 @@ from .tensor_ops import (
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+# The CUDA module as kernels see it (thread/block ids, shared and local arrays,
+# barriers); kernels reference it as a global, which numba resolves.
+cuda = cuda_module()
 
 __all__ = [
     "THREADS_PER_BLOCK",
@@ -318,56 +324,57 @@ def __getattr__(name: str) -> CudaKernel:
 
 # ---------------------------------------------------------------------------
 # Launchers: the kernel signatures of tensor_ops, launching on the GPU
+#
+# The host-side kernels of tensor_ops take ``(out, out_shape, out_strides,
+# *inputs)``; a CUDA kernel also wants ``out_size`` after the output triple.
+# Shapes and strides go to the device once per layout (``_on_device``): numba
+# would otherwise copy each host array to the GPU and back at every launch.
 # ---------------------------------------------------------------------------
 
 
-def _map_launcher(fn: Callable[[float], float]) -> MapKernel:
-    def launch(
-        out: Storage,
-        out_shape: Shape,
-        out_strides: Strides,
-        in_storage: Storage,
-        in_shape: Shape,
-        in_strides: Strides,
-    ) -> None:
-        size = len(out)
-        if size > 0:
-            blocks = _blocks(size, THREADS_PER_BLOCK)
-            kernel = _map_kernel(fn)[blocks, THREADS_PER_BLOCK]
-            kernel(out, out_shape, out_strides, size, in_storage, in_shape, in_strides)
+@functools.lru_cache(maxsize=4096)
+def _device_ints(values: tuple[int, ...]) -> Any:
+    """A device copy of a shape or strides, shared by every launch that needs it."""
+    return cuda.to_device(np.array(values, dtype=np.int32))
+
+
+def _on_device(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``args`` with every host int32 array (a shape or strides) on the device."""
+    return tuple(
+        _device_ints(tuple(a.tolist()))
+        if isinstance(a, np.ndarray) and a.dtype == np.int32
+        else a
+        for a in args
+    )
+
+
+def _launch(kernel: CudaKernel, grid: Any, block: Any, *args: Any) -> None:
+    """Launch ``kernel`` on ``(out, out_shape, out_strides, *rest)``.
+
+    The kernel receives ``out_size`` after the output triple.
+    """
+    out, out_shape, out_strides, *rest = _on_device(args)
+    kernel[grid, block](out, out_shape, out_strides, len(out), *rest)
+
+
+def _cellwise_launcher(build: Callable[[Any], CudaKernel], fn: Any) -> Any:
+    """A map or zip launcher: one thread per output cell, blocks of 32."""
+
+    def launch(out: Storage, *args: Any) -> None:
+        if len(out) > 0:
+            blocks = _blocks(len(out), THREADS_PER_BLOCK)
+            _launch(build(fn), blocks, THREADS_PER_BLOCK, out, *args)
 
     return launch
 
 
-def _zip_launcher(fn: Callable[[float, float], float]) -> ZipKernel:
-    def launch(
-        out: Storage,
-        out_shape: Shape,
-        out_strides: Strides,
-        a_storage: Storage,
-        a_shape: Shape,
-        a_strides: Strides,
-        b_storage: Storage,
-        b_shape: Shape,
-        b_strides: Strides,
-    ) -> None:
-        size = len(out)
-        if size > 0:
-            blocks = _blocks(size, THREADS_PER_BLOCK)
-            kernel = _zip_kernel(fn)[blocks, THREADS_PER_BLOCK]
-            kernel(
-                out,
-                out_shape,
-                out_strides,
-                size,
-                a_storage,
-                a_shape,
-                a_strides,
-                b_storage,
-                b_shape,
-                b_strides,
-            )
+def _map_launcher(fn: Callable[[float], float]) -> MapKernel:
+    launch: MapKernel = _cellwise_launcher(_map_kernel, fn)
+    return launch
 
+
+def _zip_launcher(fn: Callable[[float, float], float]) -> ZipKernel:
+    launch: ZipKernel = _cellwise_launcher(_zip_kernel, fn)
     return launch
 
 
@@ -381,58 +388,25 @@ def _reduce_launcher(fn: Callable[[float, float], float], start: float) -> Reduc
         a_strides: Strides,
         reduce_dim: int,
     ) -> None:
-        size = len(out)
-        if size > 0:
+        if len(out) > 0:
             threads = _reduce_threads(int(a_shape[reduce_dim]))
-            kernel = _reduce_kernel(fn)[size, threads]
-            kernel(
-                out,
-                out_shape,
-                out_strides,
-                size,
-                a_storage,
-                a_shape,
-                a_strides,
-                reduce_dim,
-                start,
-            )
+            args = (out, out_shape, out_strides, a_storage, a_shape, a_strides)
+            _launch(_reduce_kernel(fn), len(out), threads, *args, reduce_dim, start)
 
     return launch
 
 
-def _matrix_multiply_launcher(
-    out: Storage,
-    out_shape: Shape,
-    out_strides: Strides,
-    a_storage: Storage,
-    a_shape: Shape,
-    a_strides: Strides,
-    b_storage: Storage,
-    b_shape: Shape,
-    b_strides: Strides,
-) -> None:
-    size = len(out)
+def _matrix_multiply_launcher(out: Storage, out_shape: Shape, *args: Any) -> None:
     rows, cols = int(out_shape[-2]), int(out_shape[-1])
-    if size == 0:
+    if len(out) == 0:
         return
     grid = (
         _blocks(rows, THREADS_PER_BLOCK),
         _blocks(cols, THREADS_PER_BLOCK),
-        size // (rows * cols),
+        len(out) // (rows * cols),
     )
     block = (THREADS_PER_BLOCK, THREADS_PER_BLOCK, 1)
-    _matrix_multiply_kernel()[grid, block](
-        out,
-        out_shape,
-        out_strides,
-        size,
-        a_storage,
-        a_shape,
-        a_strides,
-        b_storage,
-        b_shape,
-        b_strides,
-    )
+    _launch(_matrix_multiply_kernel(), grid, block, out, out_shape, *args)
 
 
 class CudaOps(TensorOps):
@@ -452,6 +426,121 @@ class CudaOps(TensorOps):
         The launcher needs ``start`` too: it fills the block's idle lanes.
         """
         return wrap_reduce(_reduce_launcher(fn, start), start)
+
+
+# ---------------------------------------------------------------------------
+# Convolutions (the kernels of fast_conv, one GPU thread per output cell)
+# ---------------------------------------------------------------------------
+
+
+def _conv1d(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    out_size: int,
+    input: Storage,
+    input_shape: Shape,
+    input_strides: Strides,
+    weight: Storage,
+    weight_shape: Shape,
+    weight_strides: Strides,
+    reverse: bool,
+) -> None:
+    """``out[b, o, t] = Σ_c Σ_j weight[o, c, j] · input[b, c, t ± j]``."""
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < out_size:
+        out_width = out_shape[2]
+        b = i // (out_shape[1] * out_width)
+        o = (i // out_width) % out_shape[1]
+        t = i % out_width
+        acc = 0.0
+        for c in range(input_shape[1]):
+            for j in range(weight_shape[2]):
+                pos = t - j if reverse else t + j
+                if 0 <= pos < input_shape[2]:
+                    acc += (
+                        weight[
+                            o * weight_strides[0]
+                            + c * weight_strides[1]
+                            + j * weight_strides[2]
+                        ]
+                        * input[
+                            b * input_strides[0]
+                            + c * input_strides[1]
+                            + pos * input_strides[2]
+                        ]
+                    )
+        out[b * out_strides[0] + o * out_strides[1] + t * out_strides[2]] = acc
+
+
+def _conv2d(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    out_size: int,
+    input: Storage,
+    input_shape: Shape,
+    input_strides: Strides,
+    weight: Storage,
+    weight_shape: Shape,
+    weight_strides: Strides,
+    reverse: bool,
+) -> None:
+    """``out[b,o,y,x] = Σ_c Σ_p Σ_q weight[o,c,p,q] · input[b,c,y±p,x±q]``."""
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < out_size:
+        out_h = out_shape[2]
+        out_w = out_shape[3]
+        b = i // (out_shape[1] * out_h * out_w)
+        o = (i // (out_h * out_w)) % out_shape[1]
+        y = (i // out_w) % out_h
+        x = i % out_w
+        acc = 0.0
+        for c in range(input_shape[1]):
+            in_base = b * input_strides[0] + c * input_strides[1]
+            w_base = o * weight_strides[0] + c * weight_strides[1]
+            for p in range(weight_shape[2]):
+                row = y - p if reverse else y + p
+                if 0 <= row < input_shape[2]:
+                    for q in range(weight_shape[3]):
+                        col = x - q if reverse else x + q
+                        if 0 <= col < input_shape[3]:
+                            acc += (
+                                weight[
+                                    w_base
+                                    + p * weight_strides[2]
+                                    + q * weight_strides[3]
+                                ]
+                                * input[
+                                    in_base
+                                    + row * input_strides[2]
+                                    + col * input_strides[3]
+                                ]
+                            )
+        out[
+            b * out_strides[0]
+            + o * out_strides[1]
+            + y * out_strides[2]
+            + x * out_strides[3]
+        ] = acc
+
+
+@functools.cache
+def _conv_kernel(spatial_dims: int) -> CudaKernel:
+    return cuda_kernel(_conv1d if spatial_dims == 1 else _conv2d)
+
+
+def convolve(spatial_dims: int, out: Storage, *args: Any) -> None:
+    """Run the ``spatial_dims``-D convolution kernel on the device, any strides.
+
+    Arguments as ``fast_conv``'s kernels, without ``out_size``: ``(out,
+    out_shape, out_strides, input, input_shape, input_strides, weight,
+    weight_shape, weight_strides, reverse)``; every storage on the device.
+    """
+    if len(out) > 0:
+        kernel = _conv_kernel(spatial_dims)
+        blocks = _blocks(len(out), THREADS_PER_BLOCK)
+        _launch(kernel, blocks, THREADS_PER_BLOCK, out, *args)
 
 
 # ---------------------------------------------------------------------------

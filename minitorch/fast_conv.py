@@ -21,7 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._numba_index import njit, prange
+from . import fast_ops
+from ._numba_index import bind_operator, cached_njit, num_threads, prange
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import Shape, Storage, Strides, TensorData, prod
@@ -48,33 +49,53 @@ def _tensor_conv1d(
     """Fill ``out (batch, out_channels, out_width)`` with the 1-D convolution.
 
     ``input`` is ``(batch, in_channels, width)`` and ``weight`` is
-    ``(out_channels, in_channels, k)``; all three may have any strides.
+    ``(out_channels, in_channels, k)``; all three may have any strides. The
+    weights are first copied so that the out-channel values of one ``(c, j)``
+    are neighbours: each input value then meets them in one run of
+    multiply-adds (SIMD instructions), into every output channel at once.
     """
+    batch = out_shape[0]
     out_channels = out_shape[1]
     out_width = out_shape[2]
     in_channels = input_shape[1]
     width = input_shape[2]
     k = weight_shape[2]
-    # Each output cell is independent: parallelise over them.
-    for ordinal in prange(out_size):
-        b = ordinal // (out_channels * out_width)
-        o = (ordinal // out_width) % out_channels
-        t = ordinal % out_width
-        acc = 0.0
+    packed = np.empty(in_channels * k * out_channels)
+    for c in range(in_channels):
+        for j in range(k):
+            for o in range(out_channels):
+                packed[(c * k + j) * out_channels + o] = weight[
+                    o * weight_strides[0]
+                    + c * weight_strides[1]
+                    + j * weight_strides[2]
+                ]
+    for b in prange(batch):
+        acc = np.zeros(out_width * out_channels)
         for c in range(in_channels):
             in_base = b * input_strides[0] + c * input_strides[1]
-            w_base = o * weight_strides[0] + c * weight_strides[1]
             for j in range(k):
-                pos = t - j if reverse else t + j
-                if 0 <= pos < width:
-                    acc += (
-                        weight[w_base + j * weight_strides[2]]
-                        * input[in_base + pos * input_strides[2]]
-                    )
-        out[b * out_strides[0] + o * out_strides[1] + t * out_strides[2]] = acc
+                w_start = (c * k + j) * out_channels
+                w_run = packed[w_start : w_start + out_channels]
+                # Only the positions whose input t ± j lies inside the input.
+                first = j if reverse else 0
+                last = min(out_width, width + j if reverse else width - j)
+                for t in range(first, last):
+                    pos = t - j if reverse else t + j
+                    value = input[in_base + pos * input_strides[2]]
+                    acc_run = acc[t * out_channels : (t + 1) * out_channels]
+                    for o in range(out_channels):
+                        acc_run[o] += value * w_run[o]
+        for t in range(out_width):
+            for o in range(out_channels):
+                out[b * out_strides[0] + o * out_strides[1] + t * out_strides[2]] = acc[
+                    t * out_channels + o
+                ]
 
 
-tensor_conv1d = njit(_tensor_conv1d, parallel=True)
+tensor_conv1d = cached_njit(_tensor_conv1d, parallel=True, fastmath=True)
+_serial_conv1d = cached_njit(
+    bind_operator(_tensor_conv1d, fast_ops.op, "serial"), fastmath=True
+)
 
 
 def _tensor_conv2d(
@@ -94,7 +115,11 @@ def _tensor_conv2d(
 
     ``input`` is ``(batch, in_channels, h, w)`` and ``weight`` is
     ``(out_channels, in_channels, kh, kw)``; all three may have any strides.
+    As in 1-D, the weights are repacked so that each input value meets all
+    output channels in one run; a parallel task computes one output row of one
+    image, every term of a cell added in the order ``c, p, q``.
     """
+    batch = out_shape[0]
     out_channels = out_shape[1]
     out_h = out_shape[2]
     out_w = out_shape[3]
@@ -115,35 +140,47 @@ def _tensor_conv2d(
         weight_strides[2],
         weight_strides[3],
     )
-    for ordinal in prange(out_size):
-        b = ordinal // (out_channels * out_h * out_w)
-        o = (ordinal // (out_h * out_w)) % out_channels
-        y = (ordinal // out_w) % out_h
-        x = ordinal % out_w
-        acc = 0.0
+    packed = np.empty(in_channels * kh * kw * out_channels)
+    for c in range(in_channels):
+        for p in range(kh):
+            for q in range(kw):
+                start = ((c * kh + p) * kw + q) * out_channels
+                for o in range(out_channels):
+                    packed[start + o] = weight[o * w0 + c * w1 + p * w2 + q * w3]
+    for task in prange(batch * out_h):
+        b = task // out_h
+        y = task % out_h
+        acc = np.zeros(out_w * out_channels)
         for c in range(in_channels):
             in_base = b * s0 + c * s1
-            w_base = o * w0 + c * w1
             for p in range(kh):
                 row = y - p if reverse else y + p
                 if row < 0 or row >= height:
                     continue
+                row_base = in_base + row * s2
                 for q in range(kw):
-                    col = x - q if reverse else x + q
-                    if 0 <= col < width:
-                        acc += (
-                            weight[w_base + p * w2 + q * w3]
-                            * input[in_base + row * s2 + col * s3]
-                        )
-        out[
-            b * out_strides[0]
-            + o * out_strides[1]
-            + y * out_strides[2]
-            + x * out_strides[3]
-        ] = acc
+                    w_start = ((c * kh + p) * kw + q) * out_channels
+                    w_run = packed[w_start : w_start + out_channels]
+                    first = q if reverse else 0
+                    last = min(out_w, width + q if reverse else width - q)
+                    for x in range(first, last):
+                        col = x - q if reverse else x + q
+                        value = input[row_base + col * s3]
+                        acc_run = acc[x * out_channels : (x + 1) * out_channels]
+                        for o in range(out_channels):
+                            acc_run[o] += value * w_run[o]
+        out_base = b * out_strides[0] + y * out_strides[2]
+        for x in range(out_w):
+            for o in range(out_channels):
+                out[out_base + o * out_strides[1] + x * out_strides[3]] = acc[
+                    x * out_channels + o
+                ]
 
 
-tensor_conv2d = njit(_tensor_conv2d, parallel=True, fastmath=True)
+tensor_conv2d = cached_njit(_tensor_conv2d, parallel=True, fastmath=True)
+_serial_conv2d = cached_njit(
+    bind_operator(_tensor_conv2d, fast_ops.op, "serial"), fastmath=True
+)
 
 
 # ---------------------------------------------------------------------------
@@ -191,16 +228,10 @@ _Kernel = Callable[
 ]
 
 
-def _host(t: Tensor) -> tuple[Storage, Shape, Strides]:
-    """``t``'s kernel arguments with the storage on the host (copied off a GPU).
-
-    The kernels run on the CPU; a CUDA backend's tensors are staged through
-    host memory so convolutions work, if slowly, on every backend.
-    """
-    storage, shape, strides = t.tuple()
-    if not isinstance(storage, np.ndarray):
-        storage = storage.copy_to_host()
-    return storage, shape, strides
+_SERIAL: dict[_Kernel, _Kernel] = {
+    tensor_conv1d: _serial_conv1d,
+    tensor_conv2d: _serial_conv2d,
+}
 
 
 def _convolve(
@@ -215,18 +246,31 @@ def _convolve(
 
     With ``swap_out_channels`` the kernel sees the output with dims 0 and 1
     swapped (a view), so it can fill a weight gradient laid out ``(o, c, ...)``
-    while computing it as ``(c, o, ...)``.
+    while computing it as ``(c, o, ...)``. On a CUDA backend the GPU twin of
+    the kernel runs on the device-resident storages instead.
     """
     out = TensorData(np.zeros(int(prod(out_shape))), out_shape)
+    on_gpu = input.backend.cuda
+    if on_gpu:
+        out.to_cuda_()
     target = out.permute(1, 0, *range(2, out.dims)) if swap_out_channels else out
-    kernel(*target.tuple(), target.size, *_host(input), *_host(weight), reverse)
-    result = Tensor(out, backend=input.backend)
-    result._type_(input.backend)  # back onto the GPU for a CUDA backend
-    return result
+    args = (*target.tuple(), *input.tuple(), *weight.tuple(), reverse)
+    if on_gpu:
+        from .cuda_ops import convolve
+
+        convolve(out.dims - 2, *args)
+    else:
+        # Small convolutions run on one thread, as FastOps' kernels do.
+        multiply_adds = out.size * int(prod(weight.shape[1:]))
+        if multiply_adds < fast_ops.PARALLEL_MIN_WORK or num_threads() == 1:
+            kernel = _SERIAL[kernel]
+        storage, shape, strides = args[0], args[1], args[2]
+        kernel(storage, shape, strides, target.size, *args[3:])
+    return Tensor(out, backend=input.backend)
 
 
 def _conv_backward(
-    kernel: _Kernel, input: Tensor, weight: Tensor, grad_output: Tensor
+    kernel: _Kernel, ctx: Context, grad_output: Tensor
 ) -> tuple[Tensor, Tensor]:
     """Gradients of an anchored convolution, both computed by ``kernel`` itself.
 
@@ -236,10 +280,17 @@ def _conv_backward(
       forward convolution where batch plays the channel role and ``t`` the
       kernel offset: "input" ``input`` as ``(c, b, w)``, "weight" ``g`` as
       ``(o, b, w)``, written into ``grad_weight`` seen as ``(c, o, k)``.
+
+    An input that takes no gradient (the images of a first layer) gets zeros
+    instead of a convolution nobody reads.
     """
-    grad_input = _convolve(
-        kernel, grad_output, _swap_channels(weight), input.shape, reverse=True
-    )
+    input, weight, input_needs_grad = ctx.saved_values
+    if input_needs_grad:
+        grad_input = _convolve(
+            kernel, grad_output, _swap_channels(weight), input.shape, reverse=True
+        )
+    else:
+        grad_input = input.zeros(input.shape)
     grad_weight = _convolve(
         kernel,
         _swap_channels(input),
@@ -251,7 +302,25 @@ def _conv_backward(
     return grad_input, grad_weight
 
 
-class Conv1dFun(Function):
+class _Convolution(Function):
+    """``apply`` that also notes, for backward, whether the input needs a gradient.
+
+    ``forward`` only sees detached inputs, so ``apply`` adds the fact to what
+    forward saved.
+    """
+
+    @classmethod
+    def apply(cls, *vals: Tensor) -> Tensor:
+        """Run the Function (see ``Function.apply``)."""
+        out = super().apply(*vals)
+        history = out.history
+        if history is not None and history.ctx is not None:
+            ctx = history.ctx
+            ctx.saved_values = (*ctx.saved_values, vals[0].requires_grad())
+        return out
+
+
+class Conv1dFun(_Convolution):
     """``out[b,o,t] = Σ_c Σ_j w[o,c,j]·x[b,c,t+j]`` (zero past the end).
 
     d/dx: the reverse convolution of g with w's channels swapped;
@@ -269,11 +338,10 @@ class Conv1dFun(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         """Return ``(grad_input, grad_weight)``."""
-        input, weight = ctx.saved_values
-        return _conv_backward(tensor_conv1d, input, weight, grad_output)
+        return _conv_backward(tensor_conv1d, ctx, grad_output)
 
 
-class Conv2dFun(Function):
+class Conv2dFun(_Convolution):
     """``out[b,o,y,x] = Σ_c Σ_p Σ_q w[o,c,p,q]·in[b,c,y+p,x+q]`` (zero past edges).
 
     d/din: the reverse convolution of g with w's channels swapped;
@@ -292,8 +360,7 @@ class Conv2dFun(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         """Return ``(grad_input, grad_weight)``."""
-        input, weight = ctx.saved_values
-        return _conv_backward(tensor_conv2d, input, weight, grad_output)
+        return _conv_backward(tensor_conv2d, ctx, grad_output)
 
 
 conv1d = Conv1dFun.apply

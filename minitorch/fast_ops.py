@@ -6,16 +6,25 @@ iterations numba spreads over the CPU's threads. The host-side work (output
 shapes, allocation, the reduce start value, 2-D matmul promotion) is not
 repeated here: ``FastOps`` hands its kernels to the shared ``wrap_*`` helpers.
 
+**Compiled once per machine.** A kernel is written once, as a template that
+calls a global ``op``; each operator gets its own copy of the template with
+``op`` bound to it (``bind_operator``), and numba keeps that copy's machine
+code on disk, so later processes load it instead of compiling (seconds saved
+per kernel). Functions numba cannot describe by name (closures, say) still work:
+their kernels are compiled in every process.
+
 Three habits keep the kernels fast:
 
 * **Fast path.** When the input and output have the same shape and row-major
   strides, cell ``i`` of one is cell ``i`` of the other: a plain loop over
   the storage, no index maths at all.
-* **No allocation or division per cell.** The general path needs index
-  buffers; each parallel task allocates them once, finds its first cell's
-  index with ``to_index``, then steps from cell to cell like an odometer.
-* **Stride walks.** A reduction finds the start of each fold once, then steps
-  along the reduced dim by its stride; matmul does the same along rows.
+* **Rows, not cells.** Otherwise dims that are laid out back to back in every
+  operand are merged (``_merged_layout``), and the kernel walks the last dim
+  as a strided row: index maths once per row, a plain loop inside it.
+* **Folds side by side.** A reduction folds a run of neighbouring output cells
+  together, one step of each at a time: the inner loop then reads neighbouring
+  values, and every cell is still folded in order from its start value, so
+  results equal ``SimpleOps`` bit for bit.
 
 Small calls skip the threads altogether: waking them costs tens of
 microseconds on an idle machine (milliseconds on a busy one), more than the
@@ -30,15 +39,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ._numba_index import as_cpu_function, njit, prange, serial_twin
-from ._numba_index import cpu_broadcast_index as broadcast_index
-from ._numba_index import cpu_index_to_position as index_to_position
-from ._numba_index import cpu_to_index as to_index
-from .tensor_data import MAX_DIMS, Index, Shape, Storage, Strides
+from ._numba_index import (
+    as_cpu_function,
+    bind_operator,
+    cached_njit,
+    njit,
+    num_threads,
+    operator_key,
+    prange,
+)
+from .tensor_data import Shape, Storage, Strides
 from .tensor_ops import (
     MapKernel,
     MatMulKernel,
@@ -46,9 +60,6 @@ from .tensor_ops import (
     TensorOps,
     ZipKernel,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "FastOps",
@@ -59,17 +70,33 @@ __all__ = [
 ]
 
 # Cells handled by one parallel task of a map or zip: enough that the task's
-# index buffers cost nothing per cell, few enough that a 1024×1024 tensor still
-# splits into a thousand tasks for the threads to share.
-CELLS_PER_TASK = 1024
+# index maths costs nothing per cell, few enough that a 1024×1024 tensor still
+# splits into hundreds of tasks for the threads to share.
+CELLS_PER_TASK = 4096
 
-# Work (cells read or multiply-adds) below which a call runs serially. About
-# what one core does in the time it takes to wake the other threads.
-PARALLEL_MIN_WORK = 32_768
+# Output cells a reduction folds side by side: their running values (4 KiB)
+# stay in the fastest cache while the fold walks the reduced dim.
+FOLD_RUN = 512
 
-# Output rows computed together by one matmul task: every row of ``b`` loaded
-# from memory is then used for this many rows of ``a`` before it is evicted.
-ROWS_PER_TASK = 8
+# Work (cells read or multiply-adds) below which a call runs serially: about a
+# millisecond of one core's work. Waking the other threads costs tens of
+# microseconds on an idle machine, but when another process holds a core a
+# parallel call waits for its descheduled thread (a scheduler tick, several
+# milliseconds). Only calls long enough to absorb that stall go parallel, so a
+# small model trains as fast on a busy machine as on an idle one.
+PARALLEL_MIN_WORK = 1 << 19
+
+T = TypeVar("T", bound=Callable[..., Any])
+
+
+def op(*values: float) -> float:
+    """Stand-in for the operator a kernel template is copied for (never called)."""
+    raise TypeError("kernel templates run only as copies with an operator bound")
+
+
+# ---------------------------------------------------------------------------
+# Layout helpers (inlined into every kernel)
+# ---------------------------------------------------------------------------
 
 
 def _same_dense_layout(
@@ -96,23 +123,292 @@ def _same_dense_layout(
 same_dense_layout = njit(_same_dense_layout, inline="always")
 
 
-def _next_index(index: Index, shape: Shape) -> None:
-    """Advance ``index`` to the next cell of ``shape`` in row-major order.
+def _merged_layout(
+    out_shape: Shape,
+    out_strides: Strides,
+    a_shape: Shape,
+    a_strides: Strides,
+    b_shape: Shape,
+    b_strides: Strides,
+) -> tuple[int, Any, Any, Any, Any]:
+    """``out``'s dims, ``a`` and ``b`` broadcast onto them, back-to-back dims merged.
 
-    Like an odometer: bump the last dim, and where it rolls over to 0 carry
-    into the dim before. Cheaper than ``to_index`` from scratch, which divides
-    once per dim.
+    Returns ``(dims, shape, out_strides, a_strides, b_strides)`` (arrays of which
+    the first ``dims`` entries count). Dims of size 1 are dropped (never
+    stepped), a broadcast dim reads with stride 0, and a dim whose stride in
+    every operand is its inner neighbour's stride times that neighbour's size is
+    merged with it: a contiguous 3-D tensor becomes one long row.
     """
-    d = len(shape) - 1
-    while d >= 0:
-        index[d] += 1
-        if index[d] < shape[d]:
-            return
-        index[d] = 0
-        d -= 1
+    n = len(out_shape)
+    shape = np.ones(n + 1, np.int64)
+    o_str = np.zeros(n + 1, np.int64)
+    a_str = np.zeros(n + 1, np.int64)
+    b_str = np.zeros(n + 1, np.int64)
+    a_off = n - len(a_shape)
+    b_off = n - len(b_shape)
+    dims = 0
+    for d in range(n):
+        size = out_shape[d]
+        if size == 1:
+            continue
+        so = out_strides[d]
+        sa = 0
+        if d >= a_off and a_shape[d - a_off] != 1:
+            sa = a_strides[d - a_off]
+        sb = 0
+        if d >= b_off and b_shape[d - b_off] != 1:
+            sb = b_strides[d - b_off]
+        if (
+            dims > 0
+            and o_str[dims - 1] == so * size
+            and a_str[dims - 1] == sa * size
+            and b_str[dims - 1] == sb * size
+        ):
+            shape[dims - 1] *= size
+            o_str[dims - 1] = so
+            a_str[dims - 1] = sa
+            b_str[dims - 1] = sb
+        else:
+            shape[dims] = size
+            o_str[dims] = so
+            a_str[dims] = sa
+            b_str[dims] = sb
+            dims += 1
+    return max(dims, 1), shape, o_str, a_str, b_str
 
 
-next_index = njit(_next_index, inline="always")
+merged_layout = njit(_merged_layout, inline="always")
+
+
+# ---------------------------------------------------------------------------
+# Kernel templates: ``op`` is bound per operator by ``_specialise``
+# ---------------------------------------------------------------------------
+
+
+def _map_template(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    in_storage: Storage,
+    in_shape: Shape,
+    in_strides: Strides,
+) -> None:
+    """Write ``op(in[broadcast(i)])`` into each out cell ``i``."""
+    size = len(out)
+    if same_dense_layout(out_shape, out_strides, in_shape, in_strides):
+        for i in prange(size):
+            out[i] = op(in_storage[i])
+        return
+    dims, shape, o_str, i_str, _ = merged_layout(
+        out_shape, out_strides, in_shape, in_strides, in_shape, in_strides
+    )
+    cols = shape[dims - 1]
+    o_step = o_str[dims - 1]
+    i_step = i_str[dims - 1]
+    tasks = (size + CELLS_PER_TASK - 1) // CELLS_PER_TASK
+    for task in prange(tasks):
+        cell = task * CELLS_PER_TASK
+        last = min(size, cell + CELLS_PER_TASK)
+        while cell < last:
+            # Start of this stretch of a row: its position in both storages.
+            o = 0
+            p = 0
+            rest = cell
+            for d in range(dims - 1, -1, -1):
+                k = rest % shape[d]
+                rest //= shape[d]
+                o += k * o_str[d]
+                p += k * i_str[d]
+            n = min(cols - cell % cols, last - cell)
+            if o_step == 1 and i_step == 1:
+                dst = out[o : o + n]
+                src = in_storage[p : p + n]
+                for j in range(n):
+                    dst[j] = op(src[j])
+            elif i_step == 0:
+                value = op(in_storage[p])
+                for j in range(n):
+                    out[o + j * o_step] = value
+            else:
+                dst = out[o : o + (n - 1) * o_step + 1 : o_step]
+                src = in_storage[p : p + (n - 1) * i_step + 1 : i_step]
+                for j in range(n):
+                    dst[j] = op(src[j])
+            cell += n
+
+
+def _zip_template(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    a_storage: Storage,
+    a_shape: Shape,
+    a_strides: Strides,
+    b_storage: Storage,
+    b_shape: Shape,
+    b_strides: Strides,
+) -> None:
+    """Write ``op(a[...], b[...])`` into each out cell; both inputs may broadcast."""
+    size = len(out)
+    if same_dense_layout(
+        out_shape, out_strides, a_shape, a_strides
+    ) and same_dense_layout(out_shape, out_strides, b_shape, b_strides):
+        for i in prange(size):
+            out[i] = op(a_storage[i], b_storage[i])
+        return
+    dims, shape, o_str, a_str, b_str = merged_layout(
+        out_shape, out_strides, a_shape, a_strides, b_shape, b_strides
+    )
+    cols = shape[dims - 1]
+    o_step = o_str[dims - 1]
+    a_step = a_str[dims - 1]
+    b_step = b_str[dims - 1]
+    tasks = (size + CELLS_PER_TASK - 1) // CELLS_PER_TASK
+    for task in prange(tasks):
+        cell = task * CELLS_PER_TASK
+        last = min(size, cell + CELLS_PER_TASK)
+        while cell < last:
+            o = 0
+            p = 0
+            q = 0
+            rest = cell
+            for d in range(dims - 1, -1, -1):
+                k = rest % shape[d]
+                rest //= shape[d]
+                o += k * o_str[d]
+                p += k * a_str[d]
+                q += k * b_str[d]
+            n = min(cols - cell % cols, last - cell)
+            if o_step == 1 and a_step == 1 and b_step == 1:
+                dst = out[o : o + n]
+                a_run = a_storage[p : p + n]
+                b_run = b_storage[q : q + n]
+                for j in range(n):
+                    dst[j] = op(a_run[j], b_run[j])
+            elif o_step == 1 and a_step == 1 and b_step == 0:
+                dst = out[o : o + n]
+                a_run = a_storage[p : p + n]
+                b = b_storage[q]
+                for j in range(n):
+                    dst[j] = op(a_run[j], b)
+            elif o_step == 1 and a_step == 0 and b_step == 1:
+                dst = out[o : o + n]
+                a = a_storage[p]
+                b_run = b_storage[q : q + n]
+                for j in range(n):
+                    dst[j] = op(a, b_run[j])
+            else:
+                for j in range(n):
+                    out[o + j * o_step] = op(
+                        a_storage[p + j * a_step], b_storage[q + j * b_step]
+                    )
+            cell += n
+
+
+def _reduce_template(
+    out: Storage,
+    out_shape: Shape,
+    out_strides: Strides,
+    a_storage: Storage,
+    a_shape: Shape,
+    a_strides: Strides,
+    reduce_dim: int,
+) -> None:
+    """Fold ``a`` along ``reduce_dim`` into out, from the value already in each cell.
+
+    ``out`` has size 1 along ``reduce_dim``, so the merged layout leaves that
+    dim out and describes only the cells kept. A task takes a run of up to
+    ``FOLD_RUN`` neighbouring cells and folds them side by side.
+    """
+    size = len(out)
+    length = a_shape[reduce_dim]
+    step = a_strides[reduce_dim]
+    dims, shape, o_str, a_str, _ = merged_layout(
+        out_shape, out_strides, a_shape, a_strides, a_shape, a_strides
+    )
+    cols = shape[dims - 1]
+    o_step = o_str[dims - 1]
+    a_step = a_str[dims - 1]
+    runs_per_row = (cols + FOLD_RUN - 1) // FOLD_RUN
+    rows = size // cols if cols > 0 else 0
+    for task in prange(rows * runs_per_row):
+        row = task // runs_per_row
+        first = (task % runs_per_row) * FOLD_RUN
+        n = min(FOLD_RUN, cols - first)
+        o = first * o_step
+        p = first * a_step
+        rest = row
+        for d in range(dims - 2, -1, -1):
+            k = rest % shape[d]
+            rest //= shape[d]
+            o += k * o_str[d]
+            p += k * a_str[d]
+        if o_step == 1 and a_step == 1:
+            # The cells are neighbours in ``a`` too: each fold step reads a run.
+            dst = out[o : o + n]
+            for k in range(length):
+                src = a_storage[p + k * step : p + k * step + n]
+                for j in range(n):
+                    dst[j] = op(dst[j], src[j])
+        elif step == 1:
+            # Each fold reads a run: four folds at a time, so each one's
+            # next step need not wait for its previous one to finish.
+            j = 0
+            while j < n:
+                c0 = o + j * o_step
+                s0 = p + j * a_step
+                if j + 4 <= n:
+                    c1 = c0 + o_step
+                    c2 = c1 + o_step
+                    c3 = c2 + o_step
+                    run0 = a_storage[s0 : s0 + length]
+                    run1 = a_storage[s0 + a_step : s0 + a_step + length]
+                    run2 = a_storage[s0 + 2 * a_step : s0 + 2 * a_step + length]
+                    run3 = a_storage[s0 + 3 * a_step : s0 + 3 * a_step + length]
+                    acc0 = out[c0]
+                    acc1 = out[c1]
+                    acc2 = out[c2]
+                    acc3 = out[c3]
+                    for k in range(length):
+                        acc0 = op(acc0, run0[k])
+                        acc1 = op(acc1, run1[k])
+                        acc2 = op(acc2, run2[k])
+                        acc3 = op(acc3, run3[k])
+                    out[c0] = acc0
+                    out[c1] = acc1
+                    out[c2] = acc2
+                    out[c3] = acc3
+                    j += 4
+                else:
+                    run0 = a_storage[s0 : s0 + length]
+                    acc0 = out[c0]
+                    for k in range(length):
+                        acc0 = op(acc0, run0[k])
+                    out[c0] = acc0
+                    j += 1
+        else:
+            for k in range(length):
+                start = p + k * step
+                for j in range(n):
+                    cell = o + j * o_step
+                    out[cell] = op(out[cell], a_storage[start + j * a_step])
+
+
+# ---------------------------------------------------------------------------
+# Compiling: one cached copy per (template, operator, threading)
+# ---------------------------------------------------------------------------
+
+
+def _specialise(template: T, fn: Callable[..., float], parallel: bool) -> T:
+    """Compile ``template`` with ``op`` bound to ``fn``, cached on disk if possible."""
+    compiled = as_cpu_function(fn)
+    key = operator_key(fn)
+    threads = "parallel" if parallel else "serial"
+    if key is None:
+        bound = bind_operator(template, compiled, f"{threads}_uncached")
+        return njit(bound, parallel=parallel)
+    bound = bind_operator(template, compiled, f"{threads}__{key}")
+    return cached_njit(bound, parallel=parallel)
 
 
 def tensor_map(fn: Callable[[float], float]) -> MapKernel:
@@ -120,34 +416,7 @@ def tensor_map(fn: Callable[[float], float]) -> MapKernel:
 
     ``fn`` may be a plain float function or one already compiled with ``njit``.
     """
-    fn = as_cpu_function(fn)
-
-    def _map(
-        out: Storage,
-        out_shape: Shape,
-        out_strides: Strides,
-        in_storage: Storage,
-        in_shape: Shape,
-        in_strides: Strides,
-    ) -> None:
-        size = len(out)
-        if same_dense_layout(out_shape, out_strides, in_shape, in_strides):
-            for i in prange(size):
-                out[i] = fn(in_storage[i])
-        else:
-            tasks = (size + CELLS_PER_TASK - 1) // CELLS_PER_TASK
-            for task in prange(tasks):
-                out_index = np.empty(MAX_DIMS, np.int32)
-                in_index = np.empty(MAX_DIMS, np.int32)
-                first = task * CELLS_PER_TASK
-                to_index(first, out_shape, out_index)
-                for _ in range(first, min(size, first + CELLS_PER_TASK)):
-                    broadcast_index(out_index, out_shape, in_shape, in_index)
-                    value = in_storage[index_to_position(in_index, in_strides)]
-                    out[index_to_position(out_index, out_strides)] = fn(value)
-                    next_index(out_index, out_shape)
-
-    return njit(_map, parallel=True)
+    return _specialise(_map_template, fn, parallel=True)
 
 
 def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
@@ -155,42 +424,7 @@ def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
 
     Both inputs may broadcast to the output's shape.
     """
-    fn = as_cpu_function(fn)
-
-    def _zip(
-        out: Storage,
-        out_shape: Shape,
-        out_strides: Strides,
-        a_storage: Storage,
-        a_shape: Shape,
-        a_strides: Strides,
-        b_storage: Storage,
-        b_shape: Shape,
-        b_strides: Strides,
-    ) -> None:
-        size = len(out)
-        a_dense = same_dense_layout(out_shape, out_strides, a_shape, a_strides)
-        b_dense = same_dense_layout(out_shape, out_strides, b_shape, b_strides)
-        if a_dense and b_dense:
-            for i in prange(size):
-                out[i] = fn(a_storage[i], b_storage[i])
-        else:
-            tasks = (size + CELLS_PER_TASK - 1) // CELLS_PER_TASK
-            for task in prange(tasks):
-                out_index = np.empty(MAX_DIMS, np.int32)
-                a_index = np.empty(MAX_DIMS, np.int32)
-                b_index = np.empty(MAX_DIMS, np.int32)
-                first = task * CELLS_PER_TASK
-                to_index(first, out_shape, out_index)
-                for _ in range(first, min(size, first + CELLS_PER_TASK)):
-                    broadcast_index(out_index, out_shape, a_shape, a_index)
-                    broadcast_index(out_index, out_shape, b_shape, b_index)
-                    a = a_storage[index_to_position(a_index, a_strides)]
-                    b = b_storage[index_to_position(b_index, b_strides)]
-                    out[index_to_position(out_index, out_strides)] = fn(a, b)
-                    next_index(out_index, out_shape)
-
-    return njit(_zip, parallel=True)
+    return _specialise(_zip_template, fn, parallel=True)
 
 
 def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
@@ -198,40 +432,18 @@ def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
 
     Each output cell is folded starting from the value already stored there.
     """
-    fn = as_cpu_function(fn)
+    return _specialise(_reduce_template, fn, parallel=True)
 
-    def _reduce(
-        out: Storage,
-        out_shape: Shape,
-        out_strides: Strides,
-        a_storage: Storage,
-        a_shape: Shape,
-        a_strides: Strides,
-        reduce_dim: int,
-    ) -> None:
-        size = len(out)
-        length = a_shape[reduce_dim]
-        step = a_strides[reduce_dim]
-        # Each cell folds ``length`` values: give a task fewer cells when
-        # folds are long, so long reductions still spread over the threads.
-        cells_per_task = max(1, CELLS_PER_TASK // max(1, length))
-        tasks = (size + cells_per_task - 1) // cells_per_task
-        for task in prange(tasks):
-            index = np.empty(MAX_DIMS, np.int32)
-            for ordinal in range(
-                task * cells_per_task, min(size, (task + 1) * cells_per_task)
-            ):
-                to_index(ordinal, out_shape, index)
-                out_pos = index_to_position(index, out_strides)
-                # ``index`` is 0 along ``reduce_dim``: it names the first value
-                # of the fold in ``a``; the rest follow ``step`` apart.
-                a_pos = index_to_position(index, a_strides)
-                acc = out[out_pos]
-                for j in range(length):
-                    acc = fn(acc, a_storage[a_pos + j * step])
-                out[out_pos] = acc
 
-    return njit(_reduce, parallel=True)
+# ---------------------------------------------------------------------------
+# Matrix multiply
+# ---------------------------------------------------------------------------
+
+# Output block computed by one matmul task: its running sums (16 × 64 floats,
+# 8 KiB) stay in the fastest cache while the task walks the shared dim, and
+# every value of ``b`` loaded serves 16 rows.
+MATMUL_ROWS = 16
+MATMUL_COLS = 64
 
 
 def _tensor_matrix_multiply(
@@ -249,7 +461,10 @@ def _tensor_matrix_multiply(
 
     Inputs have at least 3 dims; their leading (batch) dims broadcast to
     ``out``'s, so a batch dim of size 1 is reused for every batch (stride 0 in
-    effect). One parallel task computes ``ROWS_PER_TASK`` rows of one matrix.
+    effect). One parallel task computes a ``MATMUL_ROWS × MATMUL_COLS`` block of
+    one matrix, in the order i-k-j: the innermost loop walks a row of ``b`` and
+    a row of the block's sums, both in order, which the compiler turns into
+    SIMD instructions (several multiply-adds per instruction).
     """
     dims = len(out_shape)
     rows = out_shape[dims - 2]
@@ -261,48 +476,70 @@ def _tensor_matrix_multiply(
     b_col_step = b_strides[len(b_strides) - 1]
     out_row_step = out_strides[dims - 2]
     out_col_step = out_strides[dims - 1]
+    a_off = dims - len(a_shape)
+    b_off = dims - len(b_shape)
     matrices = len(out) // (rows * cols) if rows * cols > 0 else 0
-    row_blocks = (rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK
-    for task in prange(matrices * row_blocks):
-        batch = task // row_blocks
-        first = (task % row_blocks) * ROWS_PER_TASK
-        last = min(rows, first + ROWS_PER_TASK)
-        # Cell (batch, 0, 0) of out, broadcast onto a and b, locates where this
-        # batch's three matrices start.
-        out_index = np.empty(MAX_DIMS, np.int32)
-        a_index = np.empty(MAX_DIMS, np.int32)
-        b_index = np.empty(MAX_DIMS, np.int32)
-        to_index(batch * rows * cols, out_shape, out_index)
-        broadcast_index(out_index, out_shape, a_shape, a_index)
-        broadcast_index(out_index, out_shape, b_shape, b_index)
-        out_start = index_to_position(out_index, out_strides)
-        a_start = index_to_position(a_index, a_strides)
-        b_start = index_to_position(b_index, b_strides)
-        # Loop order i-k-j: the innermost loop walks a row of b and a row of the
-        # accumulator, both in order. acc is private to the task, and when b's
-        # rows are contiguous they are read as plain slices: the compiler can
-        # then use SIMD instructions (several multiply-adds per instruction).
-        acc = np.zeros((ROWS_PER_TASK, cols))
-        for k in range(inner):
-            b_row = b_start + k * b_k_step
-            for i in range(first, last):
-                a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
-                acc_row = acc[i - first]
-                if b_col_step == 1:
-                    b_values = b_storage[b_row : b_row + cols]
-                    for j in range(cols):
-                        acc_row[j] += a_ik * b_values[j]
-                else:
-                    for j in range(cols):
-                        acc_row[j] += a_ik * b_storage[b_row + j * b_col_step]
-        for i in range(first, last):
-            out_row = out_start + i * out_row_step
-            for j in range(cols):
-                out[out_row + j * out_col_step] = acc[i - first, j]
+    row_blocks = (rows + MATMUL_ROWS - 1) // MATMUL_ROWS
+    col_blocks = (cols + MATMUL_COLS - 1) // MATMUL_COLS
+    per_matrix = row_blocks * col_blocks
+    # Neighbouring tasks share a column block, so the slice of ``b`` it reads
+    # is still cached when the next task (same thread, next rows) needs it.
+    for task in prange(matrices * per_matrix):
+        batch = task // per_matrix
+        first_row = (task % row_blocks) * MATMUL_ROWS
+        first_col = ((task % per_matrix) // row_blocks) * MATMUL_COLS
+        height = min(MATMUL_ROWS, rows - first_row)
+        width = min(MATMUL_COLS, cols - first_col)
+        # Where this batch's three matrices start (batch dims broadcast).
+        out_start = 0
+        a_start = 0
+        b_start = 0
+        rest = batch
+        for d in range(dims - 3, -1, -1):
+            k = rest % out_shape[d]
+            rest //= out_shape[d]
+            out_start += k * out_strides[d]
+            if d >= a_off and a_shape[d - a_off] != 1:
+                a_start += k * a_strides[d - a_off]
+            if d >= b_off and b_shape[d - b_off] != 1:
+                b_start += k * b_strides[d - b_off]
+        a_start += first_row * a_row_step
+        b_start += first_col * b_col_step
+        acc = np.zeros((MATMUL_ROWS, MATMUL_COLS))
+        if b_col_step == 1:
+            for k in range(inner):
+                b_row = b_start + k * b_k_step
+                b_run = b_storage[b_row : b_row + width]
+                for i in range(height):
+                    a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
+                    acc_row = acc[i]
+                    for j in range(width):
+                        acc_row[j] += a_ik * b_run[j]
+        else:
+            for k in range(inner):
+                b_row = b_start + k * b_k_step
+                b_col = b_storage[b_row : b_row + (width - 1) * b_col_step + 1]
+                b_strided = b_col[::b_col_step]
+                for i in range(height):
+                    a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
+                    acc_row = acc[i]
+                    for j in range(width):
+                        acc_row[j] += a_ik * b_strided[j]
+        for i in range(height):
+            o = out_start + (first_row + i) * out_row_step + first_col * out_col_step
+            out_run = out[o : o + (width - 1) * out_col_step + 1 : out_col_step]
+            acc_row = acc[i]
+            for j in range(width):
+                out_run[j] = acc_row[j]
 
 
-tensor_matrix_multiply: MatMulKernel = njit(
-    _tensor_matrix_multiply, parallel=True, fastmath=True
+tensor_matrix_multiply: MatMulKernel = cached_njit(
+    bind_operator(_tensor_matrix_multiply, op, "parallel"),
+    parallel=True,
+    fastmath=True,
+)
+_serial_matrix_multiply: MatMulKernel = cached_njit(
+    bind_operator(_tensor_matrix_multiply, op, "serial"), fastmath=True
 )
 
 
@@ -312,21 +549,21 @@ K = TypeVar("K", bound=Callable[..., None])
 class SizedKernel(Generic[K]):
     """A kernel in two compiles: ``parallel`` for big calls, ``serial`` for small.
 
-    ``work(*args)`` measures a call; numba compiles each version on its first
-    use, so a program that only ever makes small calls never pays for the
-    (slower) parallel compile.
+    ``work(*args)`` measures a call; numba compiles (or loads) each version on
+    its first use, so a program that only ever makes small calls never pays for
+    the (slower) parallel compile.
     """
 
-    def __init__(
-        self, parallel: K, work: Callable[..., int], fastmath: bool = False
-    ) -> None:
+    def __init__(self, parallel: K, serial: K, work: Callable[..., int]) -> None:
         self.parallel = parallel
-        self.serial = serial_twin(parallel, fastmath=fastmath)
+        self.serial = serial
         self.work = work
 
     def __call__(self, *args: object) -> None:
-        big = self.work(*args) >= PARALLEL_MIN_WORK
-        (self.parallel if big else self.serial)(*args)
+        if self.work(*args) >= PARALLEL_MIN_WORK and num_threads() > 1:
+            self.parallel(*args)
+        else:
+            self.serial(*args)
 
 
 def _out_cells(out: Storage, *_: object) -> int:
@@ -350,25 +587,33 @@ def _multiply_adds(
     return len(out) * int(a_shape[-1])
 
 
-# One compiled kernel per operator, shared by every ``TensorBackend(FastOps)``:
-# compiling a kernel takes seconds, building a backend should not.
+# One kernel pair per operator, shared by every ``TensorBackend(FastOps)``:
+# building a backend should not load or compile anything.
 @functools.cache
 def _map_kernel(fn: Callable[[float], float]) -> SizedKernel[MapKernel]:
-    return SizedKernel(tensor_map(fn), _out_cells)
+    return SizedKernel(
+        tensor_map(fn), _specialise(_map_template, fn, parallel=False), _out_cells
+    )
 
 
 @functools.cache
 def _zip_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ZipKernel]:
-    return SizedKernel(tensor_zip(fn), _out_cells)
+    return SizedKernel(
+        tensor_zip(fn), _specialise(_zip_template, fn, parallel=False), _out_cells
+    )
 
 
 @functools.cache
 def _reduce_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ReduceKernel]:
-    return SizedKernel(tensor_reduce(fn), _input_cells)
+    return SizedKernel(
+        tensor_reduce(fn),
+        _specialise(_reduce_template, fn, parallel=False),
+        _input_cells,
+    )
 
 
 _matrix_multiply_kernel = SizedKernel(
-    tensor_matrix_multiply, _multiply_adds, fastmath=True
+    tensor_matrix_multiply, _serial_matrix_multiply, _multiply_adds
 )
 
 

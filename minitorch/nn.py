@@ -8,16 +8,30 @@ so a model keeps the backend it was built with.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from . import operators
 from .autodiff import Context
-from .fast_ops import FastOps
 from .tensor import Tensor
 from .tensor_functions import Function, rand
+from .tensor_ops import ReduceFn
 
-# The course's module-level max reduction. ``Max`` itself does not use it: it
-# dispatches through the input's backend (``backend.max_reduce``).
-max_reduce = FastOps.reduce(operators.max, -1e9)
+max_reduce: ReduceFn  # built on first access, by ``__getattr__`` below
+
+
+def __getattr__(name: str) -> Any:
+    """``max_reduce``: the course's module-level max reduction, built on first use.
+
+    It runs on ``FastOps`` (numba, imported only now). ``Max`` itself does not
+    use it: it dispatches through the input's backend (``backend.max_reduce``).
+    """
+    if name != "max_reduce":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .fast_ops import FastOps
+
+    value = FastOps.reduce(operators.max, -1e9)
+    globals()[name] = value
+    return value
 
 
 def _dim_index(input: Tensor, dim: int) -> int:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
 
+import numpy as np
+
 from . import operators
 from .tensor_data import (
     IndexingError,
@@ -77,7 +79,7 @@ def wrap_map(kernel: MapKernel) -> MapProto:
 
     def _map(x: Tensor, out: Tensor | None = None, /) -> Tensor:
         if out is None:
-            out = x.zeros(x.shape)
+            out = _output(x, x.shape)
         elif shape_broadcast(x.shape, out.shape) != out.shape:
             raise IndexingError(
                 f"map: input of shape {x.shape} cannot broadcast into output "
@@ -93,7 +95,8 @@ def wrap_zip(kernel: ZipKernel) -> ZipFn:
     """Make a zip from a kernel: the output has the broadcast shape of both inputs."""
 
     def _zip(a: Tensor, b: Tensor) -> Tensor:
-        out = a.zeros(shape_broadcast(a.shape, b.shape))
+        shape = a.shape if a.shape == b.shape else shape_broadcast(a.shape, b.shape)
+        out = _output(a, shape)
         kernel(*out.tuple(), *a.tuple(), *b.tuple())
         return out
 
@@ -112,8 +115,7 @@ def wrap_reduce(kernel: ReduceKernel, start: float) -> ReduceFn:
             raise IndexingError(f"reduce: dim {dim} is out of range for {a.shape}")
         out_shape = list(a.shape)
         out_shape[dim] = 1
-        out = a.zeros(tuple(out_shape))
-        out._tensor._storage[:] = start
+        out = _output(a, tuple(out_shape), start)
         kernel(*out.tuple(), *a.tuple(), dim)
         return out
 
@@ -143,7 +145,7 @@ def wrap_matrix_multiply(kernel: MatMulKernel) -> ZipFn:
         a3, b3 = _at_least_3d(a), _at_least_3d(b)
         batch = shape_broadcast(a3.shape[:-2], b3.shape[:-2])
         out_shape = (*batch, a3.shape[-2], b3.shape[-1])
-        out = a.zeros(out_shape)
+        out = _output(a, out_shape)
         kernel(*out.tuple(), *a3.tuple(), *b3.tuple())
         if both_2d:
             # ``out`` is fresh and contiguous, so dropping the size-1 batch dim
@@ -152,6 +154,21 @@ def wrap_matrix_multiply(kernel: MatMulKernel) -> ZipFn:
         return out
 
     return _matrix_multiply
+
+
+def _output(like: Tensor, shape: tuple[int, ...], fill: float | None = None) -> Tensor:
+    """A fresh row-major output of ``shape`` on ``like``'s backend.
+
+    Kernels write every cell of it, so it is not zeroed first (for a large
+    tensor that pass costs as much as a simple kernel); a reduction's output is
+    filled with its start value.
+    """
+    size = int(prod(shape))
+    values = np.empty(size) if fill is None else np.full(size, fill)
+    out = like._new(TensorData(values, shape))
+    if like.backend.cuda:
+        out._type_(like.backend)
+    return out
 
 
 def _at_least_3d(t: Tensor) -> Tensor:

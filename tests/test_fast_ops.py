@@ -10,10 +10,12 @@ quick.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -151,9 +153,12 @@ def _big(shape: tuple[int, ...], order: tuple[int, ...], seed: int) -> Tensor:
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1)], ids=["dense", "permuted"])
-def test_large_tensors_span_many_tasks(order: tuple[int, ...]) -> None:
-    shape = (16, 65, 40)  # 41600 cells: parallel kernels, many CELLS_PER_TASK runs
-    assert int(np.prod(shape)) >= fast_ops.PARALLEL_MIN_WORK
+def test_large_tensors_span_many_tasks(
+    order: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 41600 cells: many CELLS_PER_TASK runs and FOLD_RUN runs, on the threads.
+    monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    shape = (16, 65, 40)
     a, b = _big(shape, order, 0), _big(shape, order, 1)
     x, y = a.to_numpy(), b.to_numpy()
     np.testing.assert_allclose((a * b).to_numpy(), x * y)
@@ -210,15 +215,17 @@ def test_matmul_shapes(
 
 
 @pytest.mark.parametrize("b_order", [(0, 1, 2), (2, 1, 0)], ids=["b-rows", "b-cols"])
-def test_big_matmul_of_transposed_views(b_order: tuple[int, ...]) -> None:
+def test_big_matmul_of_transposed_views(
+    b_order: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Parallel kernel, any strides: ``a`` is a transposed view, ``b`` either kind.
 
-    Rows of 41 split into tasks of ROWS_PER_TASK with a partial last one.
+    Rows of 41 and columns of 137 split into MATMUL_ROWS × MATMUL_COLS blocks
+    with partial last ones.
     """
+    monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
     a = _big((3, 41, 30), (0, 2, 1), 3)
-    b = _big((3, 30, 37), b_order, 4)
-    multiply_adds = 3 * 41 * 37 * 30
-    assert multiply_adds >= fast_ops.PARALLEL_MIN_WORK
+    b = _big((3, 30, 137), b_order, 4)
     np.testing.assert_allclose((a @ b).to_numpy(), a.to_numpy() @ b.to_numpy())
 
 
@@ -262,17 +269,21 @@ def test_parallel_matmul_on_small_inputs(pair: tuple[Tensor, Tensor]) -> None:
     assert_same(parallel(a, b), expected)
 
 
-def test_sized_kernel_picks_threads_for_big_calls() -> None:
+def test_sized_kernel_picks_threads_for_big_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fast_ops, "num_threads", lambda: 2)
     calls: list[str] = []
-    kernel = fast_ops.SizedKernel(
-        fast_ops.tensor_map(operators.neg), fast_ops._out_cells
-    )
+    neg = fast_ops.tensor_map(operators.neg)
+    kernel = fast_ops.SizedKernel(neg, neg, fast_ops._out_cells)
     kernel.parallel = lambda *args: calls.append("parallel")
     kernel.serial = lambda *args: calls.append("serial")
     small, big = np.zeros(10), np.zeros(fast_ops.PARALLEL_MIN_WORK)
     kernel(small)
     kernel(big)
-    assert calls == ["serial", "parallel"]
+    monkeypatch.setattr(fast_ops, "num_threads", lambda: 1)
+    kernel(big)
+    assert calls == ["serial", "parallel", "serial"]
 
 
 # ---------------------------------------------------------------------------
@@ -404,3 +415,89 @@ def test_runs_as_plain_python_without_jit() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
+    """A second process loads the kernels from disk: nothing compiles, nothing said.
+
+    ``on_first_compile`` fires once in the first process (numba compiles there)
+    and never in the second, which must still compute the same values.
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from minitorch import _numba_index, operators
+        from minitorch.fast_ops import tensor_map
+
+        calls = []
+        _numba_index.on_first_compile(lambda: calls.append(1))
+        kernel = tensor_map(operators.neg)
+        out, a = np.zeros(3), np.arange(3.0)
+        shape, strides = np.array([3], np.int32), np.array([1], np.int32)
+        kernel(out, shape, strides, a, shape, strides)
+        kernel(out, shape, strides, a, shape, strides)
+        print(len(calls), out.tolist())
+        """
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        ).stdout.split(maxsplit=1)
+        for _ in range(2)
+    ]
+    assert [count for count, _ in runs] == ["1", "0"]
+    assert all(values.strip() == "[-0.0, -1.0, -2.0]" for _, values in runs)
+    assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
+
+
+def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
+    """No writable cache location (read-only install, no user cache): no error,
+    no warning, the kernels simply compile in the process.
+
+    The copy's ``__pycache__`` and the user cache directory are files, so numba
+    can create neither (file modes would not stop a root user).
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    package = Path(minitorch.__file__).parent
+    copy = tmp_path / "minitorch"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "__pycache__").touch()
+    (tmp_path / "no-cache").touch()
+    script = textwrap.dedent(
+        """
+        import warnings
+        warnings.simplefilter("error")
+        import minitorch
+        fast = minitorch.TensorBackend(minitorch.FastOps)
+        a = minitorch.tensor([1.0, 2.0, 0.0], backend=fast)
+        print(minitorch.__file__, (a.exp() + 1.0 / a).to_numpy().tolist())
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env |= {
+        "PYTHONPATH": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "no-cache" / "numba"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    where, values = result.stdout.split(maxsplit=1)
+    assert where == str(copy / "__init__.py")
+    assert values.strip() == str([1.0 + np.e, float(np.exp(2.0)) + 0.5, float("inf")])
+    assert not list(tmp_path.rglob("*.nbi"))

@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "module": 0,
     "datasets": 0,
     "testing": 0,
+    "_lazy": 0,
     # L1: autodiff core, scalars, optimizers, checkpoints, the scalar network
     "autodiff": 1,
     "scalar_functions": 1,

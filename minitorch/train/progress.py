@@ -56,18 +56,25 @@ class ProgressBar:
 
 
 def note_compiling(backend: str, stream: TextIO) -> None:
-    """Explain a slow first epoch: numba compiles ``backend``'s kernels at first use.
+    """Explain a slow first epoch: numba compiles ``backend``'s kernels.
 
-    Said once per process, before training starts, so the wait is not mistaken for
-    a hang (the progress bar only appears after the first step).
+    Said once, when numba really starts compiling: kernels are kept on disk, so
+    on a machine that has compiled them before nothing is said.
     """
     global _compile_noted
     if backend not in COMPILED_BACKENDS or _compile_noted:
         return
     _compile_noted = True
-    print(
-        f"note: numba compiles the {backend} backend's kernels at first use in a "
-        "process; the first epoch is slower by about 5-30 s",
-        file=stream,
-        flush=True,
-    )
+    from .._numba_index import on_first_compile
+
+    def say() -> None:
+        # The first compile may come after this run's output has been closed.
+        if not stream.closed:
+            print(
+                f"note: numba is compiling the {backend} backend's kernels (once per "
+                "machine: later runs load them from disk); this takes 5-30 s",
+                file=stream,
+                flush=True,
+            )
+
+    on_first_compile(say)
