@@ -35,8 +35,8 @@ BOUNDARY_OPS = 500_000
 MIN_GRID = 6
 # How long Stop waits for the training thread to leave ``fit`` before interrupting
 # it again.
-RESEND_SECONDS = 0.3
-RESEND_TRIES = 20
+RESEND_SECONDS = 0.1
+RESEND_TRIES = 50
 
 JobState = Literal["idle", "running", "completed", "diverged", "interrupted", "failed"]
 
@@ -150,8 +150,8 @@ class TrainingJob:
     def _keep_interrupting(self) -> None:
         """Interrupt the training thread until it has left ``fit``.
 
-        CPython drops an interruption that lands in a weakref callback or a
-        ``__del__`` (it only prints it), so one is not always enough. After
+        CPython drops an interruption that lands in a weakref or ``gc`` callback
+        or a ``__del__`` (it only prints it), so one is not always enough. After
         ``RESEND_TRIES`` the check before each epoch still ends the run.
         """
         for _ in range(RESEND_TRIES):
