@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 # file when there is no GPU).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
-	NUMBA_ENABLE_CUDASIM=1 $(BIN)/python -m pytest -q tests/test_cuda_ops.py tests/test_conv_cuda.py
+	NUMBA_ENABLE_CUDASIM=1 $(BIN)/python -m pytest -q tests/test_backends.py tests/test_cuda_ops.py tests/test_conv_cuda.py
 
 test: lint typecheck pytest
 

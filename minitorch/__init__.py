@@ -16,7 +16,7 @@ from . import scalar_functions
 from .scalar_functions import ScalarFunction
 
 # isort: on
-from . import operators
+from . import checkpoint, operators
 from .autodiff import (
     Context,
     Variable,
@@ -33,6 +33,7 @@ from .testing import MathTest, MathTestVariable
 
 # --- tensors (section owned by the tensor work) ---
 # isort: split
+from .backends import BACKEND_NAMES, backend
 from .tensor import History, Tensor
 from .tensor_data import (
     MAX_DIMS,
@@ -41,6 +42,7 @@ from .tensor_data import (
     OutIndex,
     Shape,
     Storage,
+    StorageSizeError,
     Strides,
     TensorData,
     UserIndex,
@@ -108,6 +110,7 @@ if TYPE_CHECKING:
         tensor_conv2d,
     )
     from .fast_ops import FastOps
+    from .layers import Conv1d, Conv2d
     from .nn import max_reduce
 
 # Public name -> the submodule that defines it (None: the name is the submodule).
@@ -125,6 +128,8 @@ _LAZY: dict[str, str | None] = {
     "conv2d": "fast_conv",
     "tensor_conv1d": "fast_conv",
     "tensor_conv2d": "fast_conv",
+    "Conv1d": "layers",
+    "Conv2d": "layers",
     "max_reduce": "nn",
 }
 
@@ -156,6 +161,7 @@ version = "0.4"
 
 __all__ = [
     "operators",
+    "checkpoint",
     "scalar_functions",
     "datasets",
     "version",
@@ -180,6 +186,7 @@ __all__ = [
     # --- tensors ---
     "TensorData",
     "IndexingError",
+    "StorageSizeError",
     "MAX_DIMS",
     "index_to_position",
     "to_index",
@@ -225,6 +232,8 @@ __all__ = [
     "SimpleOps",
     "SimpleBackend",
     "MapProto",
+    "backend",
+    "BACKEND_NAMES",
     # --- end tensors ---
     # --- fast backends ---
     "fast_ops",
@@ -236,6 +245,8 @@ __all__ = [
     "THREADS_PER_BLOCK",
     # --- end fast backends ---
     # --- networks ---
+    "Conv1d",
+    "Conv2d",
     "Conv1dFun",
     "Conv2dFun",
     "conv1d",

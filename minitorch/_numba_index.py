@@ -189,6 +189,11 @@ def set_num_threads(threads: int) -> None:
     numba.set_num_threads(threads)
 
 
+def jit_disabled() -> bool:
+    """True under ``NUMBA_DISABLE_JIT=1``: CPU kernels then run as plain Python."""
+    return bool(numba.config.DISABLE_JIT)  # type: ignore[attr-defined]
+
+
 def cuda_is_available() -> bool:
     """True when numba can launch CUDA kernels (a GPU, or the simulator)."""
     return bool(cuda_module().is_available())

@@ -47,6 +47,7 @@ from ._numba_index import (
     as_cpu_function,
     bind_operator,
     cached_njit,
+    jit_disabled,
     njit,
     num_threads,
     operator_key,
@@ -620,6 +621,8 @@ _matrix_multiply_kernel = SizedKernel(
 class FastOps(TensorOps):
     """The numba-parallel CPU backend (use it as ``TensorBackend(FastOps)``)."""
 
+    # Compiled kernels never compute on numpy scalars; with the JIT off they do.
+    python_scalars = jit_disabled()
     map_kernel = _map_kernel
     zip_kernel = _zip_kernel
     reduce_kernel = _reduce_kernel

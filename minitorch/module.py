@@ -7,7 +7,7 @@ gives every parameter of the tree a dotted name (``"layer1.weight_0_1"``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -123,23 +123,36 @@ class Module:
             out[name] = np.array(value.to_numpy(), dtype=np.float64)
         return out
 
-    def load_state_dict(self, state: Mapping[str, npt.ArrayLike]) -> None:
-        """Replace every parameter value with the array stored under its name.
+    def load_state_dict(
+        self, state: Mapping[str, npt.ArrayLike], strict: bool = True
+    ) -> LoadedKeys:
+        """Replace parameter values with the arrays stored under their names.
+
+        With ``strict`` (the default) the names must match exactly; otherwise
+        only the names present in both are loaded, and the others are reported.
+
+        Returns:
+            The names that were missing from ``state`` and those it had in excess.
 
         Raises:
-            KeyError: if names are missing or unexpected (all of them are listed).
+            KeyError: if ``strict`` and names are missing or unexpected (all of
+                them are listed).
             ValueError: if an array's shape differs from the parameter's.
         """
         params = dict(self.named_parameters())
-        missing = sorted(set(params) - set(state))
-        unexpected = sorted(set(state) - set(params))
-        if missing or unexpected:
+        keys = LoadedKeys(
+            missing_keys=sorted(set(params) - set(state)),
+            unexpected_keys=sorted(set(state) - set(params)),
+        )
+        if strict and (keys.missing_keys or keys.unexpected_keys):
             raise KeyError(
                 f"state does not match {type(self).__name__}: "
-                f"missing {missing}, unexpected {unexpected}"
+                f"missing {keys.missing_keys}, unexpected {keys.unexpected_keys}"
             )
         new_values = {}
         for name, p in params.items():
+            if name not in state:
+                continue
             value: _Stateful = p.value
             array = np.asarray(state[name], dtype=np.float64)
             expected = np.shape(value.to_numpy())
@@ -149,8 +162,9 @@ class Module:
                 )
             new_values[name] = value.from_numpy(array)
         # Only update once everything checked out, so a bad state changes nothing.
-        for name, p in params.items():
-            p.update(new_values[name])
+        for name, new_value in new_values.items():
+            params[name].update(new_value)
+        return keys
 
     def __repr__(self) -> str:
         if not self._modules:
@@ -161,6 +175,13 @@ class Module:
             lines.append(f"  ({key}): {child_repr}")
         lines.append(")")
         return "\n".join(lines)
+
+
+class LoadedKeys(NamedTuple):
+    """What ``load_state_dict`` did not load: names missing from the state, extras."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class _Stateful(Protocol):

@@ -1,8 +1,8 @@
 """Network building blocks on tensors: pooling, max, softmax, dropout.
 
-Everything here is a composition of differentiable tensor operations (plus one
-Function, ``Max``), and every computation goes through the input's own backend,
-so a model keeps the backend it was built with.
+Everything here is a composition of differentiable tensor operations (``max``
+applies the ``Max`` Function of ``tensor_functions``), and every computation goes
+through the input's own backend, so a model keeps the backend it was built with.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import random
 from typing import Any
 
 from . import operators
-from .autodiff import Context
 from .tensor import Tensor
-from .tensor_functions import Function, rand
+from .tensor_functions import Max, rand
 from .tensor_ops import ReduceFn
 
 max_reduce: ReduceFn  # built on first access, by ``__getattr__`` below
@@ -92,26 +91,6 @@ def argmax(input: Tensor, dim: int) -> Tensor:
     d = _dim_index(input, dim)
     f = input.f
     return f.eq_zip(input, f.max_reduce(input, d))
-
-
-class Max(Function):
-    """Max along ``dim`` (kept with size 1); d/dx = 1 where x is the max, else 0.
-
-    At ties every maximal position receives the full gradient (``argmax · g``).
-    """
-
-    @staticmethod
-    def forward(ctx: Context, input: Tensor, dim: Tensor) -> Tensor:
-        """Reduce ``input`` with max along ``dim`` on its own backend."""
-        d = int(dim.item())
-        ctx.save_for_backward(input, d)
-        return input.f.max_reduce(input, d)
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
-        """Return ``argmax(input, dim) · g`` and 0 for ``dim``."""
-        input, d = ctx.saved_values
-        return grad_output.f.mul_zip(argmax(input, d), grad_output), 0.0
 
 
 def max(input: Tensor, dim: int) -> Tensor:

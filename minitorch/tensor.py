@@ -9,16 +9,16 @@ produced it. Every operator goes through a ``Function`` from
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import as_strided
 
 from .autodiff import Context, backpropagate
 from .tensor_data import (
+    IndexingError,
     IndexKey,
     Shape,
     Storage,
@@ -39,6 +39,7 @@ from .tensor_functions import (
     IsClose,
     Log,
     MatMul,
+    Max,
     Mul,
     Neg,
     Permute,
@@ -165,9 +166,26 @@ class Tensor:
         return out
 
     def _ensure_tensor(self, b: TensorLike) -> Tensor:
-        """Turn a number into a ``(1,)`` tensor; move a tensor onto this backend."""
+        """Turn a number into a ``(1,)`` tensor; move a tensor onto this backend.
+
+        A constant (no gradient) is moved in place, as the course's own code expects
+        (expected values and central-difference steps are built on the default
+        backend). A tensor that takes part in a graph is moved only between backends
+        of the same kind: moving it to another kind would silently change where its
+        gradient lives.
+
+        Raises:
+            ValueError: if ``b`` takes a gradient and lives on another kind of backend.
+        """
         if isinstance(b, Tensor):
-            b._type_(self.backend)
+            if b.backend is not self.backend:
+                if b.backend.ops is not self.backend.ops and not b.is_constant():
+                    raise ValueError(
+                        f"cannot combine a tensor on {self.backend!r} with one that "
+                        f"takes a gradient on {b.backend!r}: create both on the same "
+                        "backend"
+                    )
+                b._type_(self.backend)
             return b
         if not isinstance(b, int | float | np.number):
             raise TypeError(f"cannot combine a Tensor with {type(b).__name__}")
@@ -194,20 +212,91 @@ class Tensor:
 
     def to_numpy(self) -> npt.NDArray[np.float64]:
         """Return a contiguous copy of the values as an ndarray of ``shape``."""
-        storage = self._tensor._storage
-        if not isinstance(storage, np.ndarray):
-            storage = storage.copy_to_host()  # a CUDA device array
-        byte_strides = tuple(s * storage.itemsize for s in self._tensor.strides)
-        # numpy reads our layout directly: same storage, strides counted in bytes.
-        return as_strided(storage, self.shape, byte_strides).copy()
+        return self._tensor.to_numpy()
 
     # -- values -------------------------------------------------------------------
 
+    def _index(self, key: IndexKey) -> tuple[int, ...]:
+        """Check a user's index and count negative components from the end.
+
+        One component per dim (an int alone for 1-D tensors); a 0-d tensor also
+        takes ``0`` (or ``-1``), as if it were 1-D of size 1, the course's rule.
+
+        Raises:
+            TypeError: for slices and other keys that are not ints.
+            IndexingError: for a wrong number of components or one out of range.
+        """
+        parts = (key,) if isinstance(key, int | np.integer) else key
+        if not isinstance(parts, tuple | list | np.ndarray) or not all(
+            isinstance(k, int | np.integer) for k in parts
+        ):
+            raise TypeError(
+                f"a tensor index is an int or a tuple of ints (one per dim), got "
+                f"{key!r}; slices are not supported"
+            )
+        shape = self.shape if self.dims or len(parts) != 1 else (1,)
+        if len(parts) != len(shape):
+            raise IndexingError(
+                f"index {tuple(parts)} has {len(parts)} components but shape "
+                f"{self.shape} has {self.dims} dims: give one index per dim"
+            )
+        index = []
+        for k, size in zip(parts, shape, strict=True):
+            if not -size <= k < size:
+                raise IndexingError(
+                    f"index {tuple(parts)} is out of range for shape {self.shape}"
+                )
+            index.append(int(k) % size)
+        return tuple(index[: self.dims])
+
     def __getitem__(self, key: IndexKey) -> float:
-        return self._tensor.get(key)
+        return self._tensor.get(self._index(key))
 
     def __setitem__(self, key: IndexKey, val: float) -> None:
-        self._tensor.set(key, val)
+        self._tensor.set(self._index(key), val)
+
+    def __bool__(self) -> bool:
+        """The truth of a one-value tensor (``if loss < 0.5:``), as in PyTorch.
+
+        Raises:
+            ValueError: for other sizes, where the truth would be ambiguous.
+        """
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                f"use .all().item() or compare single values"
+            )
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        """The size of the first dim (as for numpy arrays and PyTorch tensors)."""
+        if not self.dims:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[float]:
+        """The values of a 1-D tensor, in order."""
+        if self.dims != 1:
+            raise TypeError(
+                f"only 1-D tensors can be iterated, got shape {self.shape}; "
+                f"use .tolist() or .to_numpy()"
+            )
+        return iter(self.to_numpy().tolist())
+
+    def numpy(self) -> npt.NDArray[np.float64]:
+        """Alias of ``to_numpy()`` (the PyTorch name)."""
+        return self.to_numpy()
+
+    def __array__(
+        self, dtype: npt.DTypeLike | None = None, copy: bool | None = None
+    ) -> npt.NDArray[Any]:
+        """Let ``np.asarray(t)`` give a float64 array of ``t``'s shape."""
+        values = self.to_numpy()
+        return values if dtype is None else values.astype(dtype)
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists (a float for a 0-d tensor)."""
+        return self.to_numpy().tolist()
 
     def item(self) -> float:
         """The value of a one-element tensor."""
@@ -288,7 +377,9 @@ class Tensor:
     def backward(self, grad_output: Tensor | None = None) -> None:
         """Backpropagate from this tensor, filling ``grad`` on every leaf.
 
-        Without ``grad_output`` the tensor must hold one value (seed 1.0).
+        Without ``grad_output`` the tensor must hold one value (seed 1.0); a given
+        ``grad_output`` must have exactly this tensor's shape (shapes ``()`` and
+        ``(1,)`` count as the same, as everywhere for one value).
         """
         if self.is_constant():
             raise RuntimeError(
@@ -302,6 +393,16 @@ class Tensor:
                     f"got shape {self.shape}; call .sum() first or pass grad_output"
                 )
             grad_output = Tensor.make([1.0], self.shape, backend=self.backend)
+        elif _one_value_shapes(grad_output.shape, self.shape):
+            # The course seeds a 0-d output with tensor([1.0]): 0-d counts as 1-D.
+            grad_output = Tensor.make(
+                [grad_output.item()], self.shape, backend=self.backend
+            )
+        elif grad_output.shape != self.shape:
+            raise ValueError(
+                f"backward(): grad_output has shape {grad_output.shape} but the "
+                f"tensor has shape {self.shape}; they must be equal"
+            )
         backpropagate(self, grad_output)
 
     def zero_grad_(self) -> None:
@@ -351,6 +452,36 @@ class Tensor:
         """Reorder the dims: dim ``i`` of the result is dim ``order[i]`` here."""
         return Permute.apply(self, self._shape_arg(order))
 
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """The values under a new shape (copied first if not contiguous).
+
+        Takes ints or one sequence; one size may be -1, inferred from the rest.
+
+        Raises:
+            ValueError: if the sizes do not fit this tensor.
+        """
+        first = shape[0] if len(shape) == 1 else None
+        dims = first if isinstance(first, Sequence) else shape
+        sizes = [int(d) for d in dims if isinstance(d, int | np.integer)]
+        if len(sizes) != len(dims):
+            raise TypeError(f"reshape expects ints or one sequence of ints: {shape}")
+        if sizes.count(-1) > 1:
+            raise ValueError(f"reshape{tuple(sizes)}: only one size may be -1")
+        if -1 in sizes:
+            known = int(np.prod([d for d in sizes if d != -1]))
+            if known == 0 or self.size % known:
+                raise ValueError(
+                    f"cannot reshape a tensor of shape {self.shape} into {tuple(sizes)}"
+                )
+            sizes[sizes.index(-1)] = self.size // known
+        source = self if self._tensor.is_contiguous() else self.contiguous()
+        return source.view(*sizes)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (numpy's and PyTorch's name)
+        """The dims in reverse order: the transpose of a matrix (a view)."""
+        return self.permute(*reversed(range(self.dims)))
+
     # -- reductions -------------------------------------------------------------------
 
     def _dim_arg(self, dim: int) -> Tensor:
@@ -371,6 +502,16 @@ class Tensor:
         if dim is None:
             return self.sum() / self.size
         return self.sum(dim) / self.shape[dim]
+
+    def max(self, dim: int | None = None) -> Tensor:
+        """Max along ``dim`` (kept with size 1), or of everything into shape ``(1,)``.
+
+        Differentiable; at ties every maximal value receives the gradient.
+        """
+        if dim is None:
+            flat = self.contiguous().view(self.size)
+            return Max.apply(flat, self._ensure_tensor(0))
+        return Max.apply(self, self._dim_arg(dim))
 
     def all(self, dim: int | None = None) -> Tensor:
         """1.0 where all values (along ``dim``) are non-zero, else 0.0."""
@@ -406,7 +547,7 @@ class Tensor:
         return Mul.apply(self._ensure_tensor(b), Inv.apply(self))
 
     def __matmul__(self, b: Tensor) -> Tensor:
-        return MatMul.apply(self, b)
+        return MatMul.apply(self, self._ensure_tensor(b))
 
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
@@ -445,6 +586,11 @@ class Tensor:
     def tuple(self) -> tuple[Storage, Shape, Strides]:
         """Return ``(storage, shape, strides)`` for the kernels."""
         return self._tensor.tuple()
+
+
+def _one_value_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """True for ``()`` against ``(1,)``: a 0-d tensor is treated as 1-D of size 1."""
+    return {a, b} == {(), (1,)}
 
 
 __all__ = ["History", "Tensor"]

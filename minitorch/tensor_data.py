@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import as_strided
 
 from .operators import prod
 
@@ -49,6 +50,7 @@ __all__ = [
     "OutIndex",
     "Shape",
     "Storage",
+    "StorageSizeError",
     "Strides",
     "TensorData",
     "UserIndex",
@@ -65,6 +67,13 @@ __all__ = [
 
 class IndexingError(RuntimeError):
     """An index, shape or stride that does not fit the tensor it is used with."""
+
+
+class StorageSizeError(IndexingError, AssertionError):
+    """Storage whose length is not the size of the shape it is viewed with.
+
+    Also an ``AssertionError``: the course asserts this, and its pages catch that.
+    """
 
 
 def index_to_position(index: IndexLike, strides: IndexLike) -> int:
@@ -186,7 +195,7 @@ class TensorData:
         self.dims = len(self.shape)
         self.size = int(prod(self.shape))
         if len(self._storage) != self.size:
-            raise IndexingError(
+            raise StorageSizeError(
                 f"storage holds {len(self._storage)} values but shape "
                 f"{self.shape} needs {self.size}"
             )
@@ -283,26 +292,25 @@ class TensorData:
             tuple(self.strides[o] for o in order),
         )
 
+    def to_numpy(self) -> npt.NDArray[np.float64]:
+        """Return a row-major copy of the values as an ndarray of ``shape``.
+
+        A CUDA device storage is copied to the host first.
+        """
+        storage = self._storage
+        if not isinstance(storage, np.ndarray):
+            storage = storage.copy_to_host()
+        byte_strides = tuple(s * storage.itemsize for s in self.strides)
+        # numpy reads our layout directly: same storage, strides counted in bytes.
+        return as_strided(storage, self.shape, byte_strides).copy()
+
     def to_string(self) -> str:
-        """Render the values as nested brackets, one innermost row per line."""
-        parts: list[str] = []
-        last = [s - 1 for s in self.shape]
-        for index in self.indices():
-            opened = 0
-            for i in range(self.dims - 1, -1, -1):
-                if index[i] != 0:
-                    break
-                opened += 1
-            for depth in range(self.dims - opened, self.dims):
-                parts.append("\n" + "\t" * depth + "[")
-            parts.append(f"{self.get(index):3.2f}")
-            closed = 0
-            for i in range(self.dims - 1, -1, -1):
-                if index[i] != last[i]:
-                    break
-                closed += 1
-            parts.append("]" * closed if closed else " ")
-        return "".join(parts)
+        """Render the values as numpy prints them.
+
+        Significant digits rather than fixed decimals (``1e-08`` stays visible), and
+        large tensors are summarised with ``...`` (numpy's print options apply).
+        """
+        return np.array2string(self.to_numpy())
 
     def __repr__(self) -> str:
         return f"TensorData(shape={self.shape}, strides={self.strides})"

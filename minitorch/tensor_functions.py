@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from .autodiff import Context, is_grad_enabled, no_grad
 from .tensor_data import TensorData, UserIndex, UserShape, prod
@@ -335,6 +336,28 @@ class Copy(Function):
         return grad_output
 
 
+class Max(Function):
+    """Max along ``dim`` (kept with size 1); d/dx = 1 where x is the max, else 0.
+
+    At ties every maximal position receives the full gradient.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, input: Tensor, dim: Tensor) -> Tensor:
+        """Reduce ``input`` with max along ``dim`` on its own backend."""
+        d = int(dim.item())
+        ctx.save_for_backward(input, d)
+        return input.f.max_reduce(input, d)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
+        """Return ``g`` where ``input`` is the max along ``dim``, else 0; 0 for dim."""
+        input, d = ctx.saved_values
+        f = grad_output.f
+        is_max = f.eq_zip(input, f.max_reduce(input, d))
+        return f.mul_zip(is_max, grad_output), 0.0
+
+
 def _transpose(t: Tensor) -> Tensor:
     """Swap the last two dims (a view)."""
     order = list(range(t.dims))
@@ -410,23 +433,34 @@ def _tensor(
 
 
 def tensor(
-    ls: NestedFloats,
+    ls: NestedFloats | float | npt.NDArray[Any],
     backend: TensorBackend = SimpleBackend,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Build a tensor from a (nested) list or tuple of numbers.
+    """Build a tensor from a (nested) list or tuple of numbers, a number or an ndarray.
 
-    The shape is read from the first element at each level (``[[2,3,4],[4,5,7]]``
-    is ``(2, 3)``); every other element must agree.
+    The shape of nested lists is read from the first element at each level
+    (``[[2,3,4],[4,5,7]]`` is ``(2, 3)``); every other element must agree. A bare
+    number gives a 0-d tensor (shape ``()``); an ndarray keeps its shape.
 
     Raises:
         ValueError: for ragged nesting, with the path of the offending element.
-        TypeError: for anything that is not a list/tuple of numbers.
+        TypeError: for anything that is not numbers in lists/tuples, a number, or
+            a numeric ndarray.
     """
+    if isinstance(ls, np.ndarray):
+        if ls.dtype.kind not in "biuf":
+            raise TypeError(f"tensor() expects a numeric ndarray, got dtype {ls.dtype}")
+        values = np.asarray(ls, dtype=np.float64)
+        return _tensor(
+            values.reshape(-1).tolist(), values.shape, backend, requires_grad
+        )
+    if isinstance(ls, int | float | np.number):
+        return _tensor([float(ls)], (), backend, requires_grad)
     if not isinstance(ls, list | tuple):
         raise TypeError(
-            f"tensor() expects a (nested) list or tuple of numbers, got "
-            f"{type(ls).__name__}"
+            f"tensor() expects a number, an ndarray or a (nested) list or tuple of "
+            f"numbers, got {type(ls).__name__}"
         )
     shape: list[int] = []
     first: Any = ls

@@ -18,12 +18,14 @@ plus a ``cuda`` flag. Each primitive is split in two:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
 
 import numpy as np
 
-from . import operators
+from . import ieee754, operators
 from .tensor_data import (
     IndexingError,
     Shape,
@@ -70,11 +72,44 @@ ReduceFn: TypeAlias = Callable[["Tensor", int], "Tensor"]
 # ---------------------------------------------------------------------------
 
 
-def wrap_map(kernel: MapKernel) -> MapProto:
+class _IgnoreRuntimeWarnings(warnings.catch_warnings):
+    """Filter out RuntimeWarnings, from every thread, for the duration of a block."""
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+
+def _run_kernel(
+    kernel: Callable[..., None], quiet: bool, threaded: bool, *args: object
+) -> None:
+    """Run ``kernel(*args)``, silencing numpy's overflow/invalid warnings if ``quiet``.
+
+    Kernels that may run as Python on numpy scalars (numba with the JIT off, the
+    CUDA simulator) warn where IEEE 754 answers inf or nan; those are the answers
+    tensors give, so there is nothing to warn about. ``np.errstate`` is per
+    thread, and the CUDA simulator runs every GPU thread as a Python thread
+    (``threaded``), so there the warnings themselves are filtered. Kernels that
+    never compute on numpy scalars (``SimpleOps``') skip this: it costs about a
+    microsecond a call.
+    """
+    if not quiet:
+        kernel(*args)
+        return
+    silence: AbstractContextManager[object] = (
+        _IgnoreRuntimeWarnings()
+        if threaded
+        else np.errstate(over="ignore", divide="ignore", invalid="ignore")
+    )
+    with silence:
+        kernel(*args)
+
+
+def wrap_map(kernel: MapKernel, quiet: bool = True) -> MapProto:
     """Make a map from a kernel: allocate the output unless given, then fill it.
 
     With ``out`` given, ``x`` may be smaller and is broadcast into it (this is how
-    ``Tensor.expand`` stretches a gradient).
+    ``Tensor.expand`` stretches a gradient). ``quiet``: see ``_run_kernel``.
     """
 
     def _map(x: Tensor, out: Tensor | None = None, /) -> Tensor:
@@ -85,25 +120,27 @@ def wrap_map(kernel: MapKernel) -> MapProto:
                 f"map: input of shape {x.shape} cannot broadcast into output "
                 f"of shape {out.shape}"
             )
-        kernel(*out.tuple(), *x.tuple())
+        _run_kernel(kernel, quiet, out.backend.cuda, *out.tuple(), *x.tuple())
         return out
 
     return _map
 
 
-def wrap_zip(kernel: ZipKernel) -> ZipFn:
+def wrap_zip(kernel: ZipKernel, quiet: bool = True) -> ZipFn:
     """Make a zip from a kernel: the output has the broadcast shape of both inputs."""
 
     def _zip(a: Tensor, b: Tensor) -> Tensor:
         shape = a.shape if a.shape == b.shape else shape_broadcast(a.shape, b.shape)
         out = _output(a, shape)
-        kernel(*out.tuple(), *a.tuple(), *b.tuple())
+        _run_kernel(
+            kernel, quiet, out.backend.cuda, *out.tuple(), *a.tuple(), *b.tuple()
+        )
         return out
 
     return _zip
 
 
-def wrap_reduce(kernel: ReduceKernel, start: float) -> ReduceFn:
+def wrap_reduce(kernel: ReduceKernel, start: float, quiet: bool = True) -> ReduceFn:
     """Make a reduction along one dim; that dim is kept with size 1.
 
     The output is pre-filled with ``start`` because kernels fold each cell
@@ -116,13 +153,13 @@ def wrap_reduce(kernel: ReduceKernel, start: float) -> ReduceFn:
         out_shape = list(a.shape)
         out_shape[dim] = 1
         out = _output(a, tuple(out_shape), start)
-        kernel(*out.tuple(), *a.tuple(), dim)
+        _run_kernel(kernel, quiet, out.backend.cuda, *out.tuple(), *a.tuple(), dim)
         return out
 
     return _reduce
 
 
-def wrap_matrix_multiply(kernel: MatMulKernel) -> ZipFn:
+def wrap_matrix_multiply(kernel: MatMulKernel, quiet: bool = True) -> ZipFn:
     """Make a batched matrix product ``a @ b`` from a kernel.
 
     The kernel always sees inputs of at least 3 dims (2-D inputs get a leading
@@ -146,7 +183,9 @@ def wrap_matrix_multiply(kernel: MatMulKernel) -> ZipFn:
         batch = shape_broadcast(a3.shape[:-2], b3.shape[:-2])
         out_shape = (*batch, a3.shape[-2], b3.shape[-1])
         out = _output(a, out_shape)
-        kernel(*out.tuple(), *a3.tuple(), *b3.tuple())
+        _run_kernel(
+            kernel, quiet, out.backend.cuda, *out.tuple(), *a3.tuple(), *b3.tuple()
+        )
         if both_2d:
             # ``out`` is fresh and contiguous, so dropping the size-1 batch dim
             # is a pure re-reading of the same storage.
@@ -194,6 +233,8 @@ class TensorOps:
     """
 
     cuda: bool = False
+    # True if kernels may compute on numpy scalars (see ``_run_kernel``).
+    python_scalars: ClassVar[bool] = True
     map_kernel: ClassVar[Callable[[Callable[[float], float]], MapKernel]]
     zip_kernel: ClassVar[Callable[[Callable[[float, float], float]], ZipKernel]]
     reduce_kernel: ClassVar[Callable[[Callable[[float, float], float]], ReduceKernel]]
@@ -202,36 +243,39 @@ class TensorOps:
     @classmethod
     def map(cls, fn: Callable[[float], float]) -> MapProto:
         """Return a map applying ``fn`` to every cell."""
-        return wrap_map(cls.map_kernel(fn))
+        return wrap_map(cls.map_kernel(fn), cls.python_scalars)
 
     @classmethod
     def cmap(cls, fn: Callable[[float], float]) -> MapProto:
         """Return a map that always writes into a given ``out`` (same as ``map``)."""
-        return wrap_map(cls.map_kernel(fn))
+        return wrap_map(cls.map_kernel(fn), cls.python_scalars)
 
     @classmethod
     def zip(cls, fn: Callable[[float, float], float]) -> ZipFn:
         """Return a zip applying ``fn`` to pairs of (broadcast) cells."""
-        return wrap_zip(cls.zip_kernel(fn))
+        return wrap_zip(cls.zip_kernel(fn), cls.python_scalars)
 
     @classmethod
     def reduce(
         cls, fn: Callable[[float, float], float], start: float = 0.0
     ) -> ReduceFn:
         """Return a reduction folding ``fn`` from ``start`` along a dim."""
-        return wrap_reduce(cls.reduce_kernel(fn), start)
+        return wrap_reduce(cls.reduce_kernel(fn), start, cls.python_scalars)
 
     @classmethod
     def matrix_multiply(cls, a: Tensor, b: Tensor) -> Tensor:
         """Return the batched matrix product ``a @ b``."""
-        return wrap_matrix_multiply(cls.matrix_multiply_kernel)(a, b)
+        kernel = cls.matrix_multiply_kernel
+        return wrap_matrix_multiply(kernel, cls.python_scalars)(a, b)
 
 
 class TensorBackend:
     """The callables a tensor needs, specialised from one ops class.
 
     Building one only creates closures; kernels compile on first use (a numba
-    backend can be constructed on a machine without a GPU).
+    backend can be constructed on a machine without a GPU). Logs, exponentials
+    and reciprocals come from ``ieee754`` (``inf``/``nan`` as numpy gives them,
+    where the Scalar ``operators`` raise); everything else from ``operators``.
     """
 
     def __init__(self, ops: type[TensorOps]) -> None:
@@ -241,11 +285,11 @@ class TensorBackend:
         self.neg_map = ops.map(operators.neg)
         self.sigmoid_map = ops.map(operators.sigmoid)
         self.relu_map = ops.map(operators.relu)
-        self.log_map = ops.map(operators.log)
-        self.exp_map = ops.map(operators.exp)
+        self.log_map = ops.map(ieee754.log)
+        self.exp_map = ops.map(ieee754.exp)
         self.id_map = ops.map(operators.id)
         self.id_cmap = ops.cmap(operators.id)
-        self.inv_map = ops.map(operators.inv)
+        self.inv_map = ops.map(ieee754.inv)
 
         self.add_zip = ops.zip(operators.add)
         self.mul_zip = ops.zip(operators.mul)
@@ -253,8 +297,8 @@ class TensorBackend:
         self.eq_zip = ops.zip(operators.eq)
         self.is_close_zip = ops.zip(operators.is_close)
         self.relu_back_zip = ops.zip(operators.relu_back)
-        self.log_back_zip = ops.zip(operators.log_back)
-        self.inv_back_zip = ops.zip(operators.inv_back)
+        self.log_back_zip = ops.zip(ieee754.log_back)
+        self.inv_back_zip = ops.zip(ieee754.inv_back)
 
         self.add_reduce = ops.reduce(operators.add, 0.0)
         self.mul_reduce = ops.reduce(operators.mul, 1.0)
@@ -269,9 +313,10 @@ class TensorBackend:
 # ---------------------------------------------------------------------------
 # The pure-Python reference kernels.
 #
-# They use the shared index helpers on Python ints: shapes and strides are
-# turned into tuples once per call, because Python arithmetic on numpy scalars
-# is several times slower than on ints in an interpreted loop.
+# They use the shared index helpers on Python ints, and read values as Python
+# floats: shapes, strides and storages are turned into tuples and lists once per
+# call. Python arithmetic on numpy scalars is several times slower in an
+# interpreted loop, and it warns where IEEE 754 answers inf or nan.
 # ---------------------------------------------------------------------------
 
 
@@ -292,12 +337,13 @@ def tensor_map(fn: Callable[[float], float]) -> MapKernel:
     ) -> None:
         o_shape, o_strides = _ints(out_shape), _ints(out_strides)
         i_shape, i_strides = _ints(in_shape), _ints(in_strides)
+        values = in_storage.tolist()
         out_index = [0] * len(o_shape)
         in_index = [0] * len(i_shape)
         for ordinal in range(int(prod(o_shape))):
             to_index(ordinal, o_shape, out_index)
             broadcast_index(out_index, o_shape, i_shape, in_index)
-            value = in_storage[index_to_position(in_index, i_strides)]
+            value = values[index_to_position(in_index, i_strides)]
             out[index_to_position(out_index, o_strides)] = fn(value)
 
     return _map
@@ -320,6 +366,7 @@ def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
         o_shape, o_strides = _ints(out_shape), _ints(out_strides)
         sa, sta = _ints(a_shape), _ints(a_strides)
         sb, stb = _ints(b_shape), _ints(b_strides)
+        a_values, b_values = a_storage.tolist(), b_storage.tolist()
         out_index = [0] * len(o_shape)
         a_index = [0] * len(sa)
         b_index = [0] * len(sb)
@@ -327,8 +374,8 @@ def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
             to_index(ordinal, o_shape, out_index)
             broadcast_index(out_index, o_shape, sa, a_index)
             broadcast_index(out_index, o_shape, sb, b_index)
-            a = a_storage[index_to_position(a_index, sta)]
-            b = b_storage[index_to_position(b_index, stb)]
+            a = a_values[index_to_position(a_index, sta)]
+            b = b_values[index_to_position(b_index, stb)]
             out[index_to_position(out_index, o_strides)] = fn(a, b)
 
     return _zip
@@ -352,15 +399,16 @@ def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
         o_shape, o_strides = _ints(out_shape), _ints(out_strides)
         a_strides_t = _ints(a_strides)
         length = int(a_shape[reduce_dim])
+        values = a_storage.tolist()
         index = [0] * len(o_shape)
         for ordinal in range(int(prod(o_shape))):
             to_index(ordinal, o_shape, index)
             out_pos = index_to_position(index, o_strides)
-            acc = out[out_pos]
+            acc = float(out[out_pos])
             # The output index has 0 in ``reduce_dim``; walk that dim of ``a``.
             for j in range(length):
                 index[reduce_dim] = j
-                acc = fn(acc, a_storage[index_to_position(index, a_strides_t)])
+                acc = fn(acc, values[index_to_position(index, a_strides_t)])
             out[out_pos] = acc
 
     return _reduce
@@ -385,6 +433,7 @@ def tensor_matrix_multiply(
     sa, sta = _ints(a_shape), _ints(a_strides)
     sb, stb = _ints(b_shape), _ints(b_strides)
     inner = sa[-1]
+    a_values, b_values = a_storage.tolist(), b_storage.tolist()
     out_index = [0] * len(o_shape)
     a_index = [0] * len(sa)
     b_index = [0] * len(sb)
@@ -400,8 +449,8 @@ def tensor_matrix_multiply(
             a_index[-1] = k
             b_index[-2] = k
             acc += (
-                a_storage[index_to_position(a_index, sta)]
-                * b_storage[index_to_position(b_index, stb)]
+                a_values[index_to_position(a_index, sta)]
+                * b_values[index_to_position(b_index, stb)]
             )
         out[index_to_position(out_index, o_strides)] = acc
 
@@ -409,6 +458,7 @@ def tensor_matrix_multiply(
 class SimpleOps(TensorOps):
     """The readable pure-Python backend; the oracle the fast backends are tested on."""
 
+    python_scalars = False
     map_kernel = tensor_map
     zip_kernel = tensor_zip
     reduce_kernel = tensor_reduce

@@ -179,8 +179,20 @@ def away_from_kinks(name: str, a: Tensor, b: Tensor | None = None) -> None:
         assume(bool(np.all(np.abs(x - (y + 5.5)) > 1e-3)))
 
 
-def assert_tensor_close(got: Tensor, expected: np.typing.ArrayLike) -> None:
-    """Shapes equal and every value within the course's absolute 1e-2."""
+def assert_tensor_close(
+    got: Tensor, expected: np.typing.ArrayLike, scale: np.typing.ArrayLike = 1.0
+) -> None:
+    """Shapes equal, values within 1e-9 relative (``nan`` where ``nan`` is expected).
+
+    The absolute floor is 1e-12 · ``scale``: pass the summed magnitudes behind
+    each value of a sum or product, which may add in another order than numpy.
+    """
     exp = np.asarray(expected, dtype=np.float64)
     assert got.shape == exp.shape, f"shape {got.shape} != {exp.shape}"
-    np.testing.assert_allclose(got.to_numpy(), exp, rtol=0, atol=1e-2)
+    atol = 1e-12 * np.broadcast_to(np.asarray(scale, dtype=np.float64), exp.shape)
+    actual = got.to_numpy()
+    finite = np.isfinite(exp)
+    np.testing.assert_array_equal(actual[~finite], exp[~finite])
+    error = np.abs(actual[finite] - exp[finite])
+    allowed = 1e-9 * np.abs(exp[finite]) + atol[finite]
+    assert np.all(error <= allowed), f"{actual} != {exp}"

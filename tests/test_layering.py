@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "module": 0,
     "datasets": 0,
     "testing": 0,
+    "ieee754": 0,
     "_lazy": 0,
     # L1: autodiff core, scalars, optimizers, checkpoints, the scalar network
     "autodiff": 1,
@@ -36,6 +37,7 @@ LAYERS: dict[str, int] = {
     "fast_ops": 3,
     "cuda_ops": 3,
     "_numba_index": 3,
+    "backends": 3,
     # L4: networks
     "fast_conv": 4,
     "nn": 4,

@@ -342,9 +342,24 @@ def _numba_positions(
 # ---------------------------------------------------------------------------
 
 
-def test_to_string_format() -> None:
+def test_to_string_prints_like_numpy() -> None:
     td = TensorData([1, 2, 3, 4], (2, 2))
-    assert td.to_string() == "\n[\n\t[1.00 2.00]\n\t[3.00 4.00]]"
+    assert td.to_string() == "[[1. 2.]\n [3. 4.]]"
+    permuted = td.permute(1, 0)
+    assert permuted.to_string() == "[[1. 3.]\n [2. 4.]]"
+
+
+def test_to_string_keeps_significant_digits() -> None:
+    assert TensorData([1e-8, 0.5], (2,)).to_string() == "[1.e-08 5.e-01]"
+    assert TensorData([2.0], ()).to_string() == "2."
+
+
+def test_to_string_summarises_large_data_like_numpy() -> None:
+    values = np.arange(2000.0)
+    td = TensorData(values, (2, 1000))
+    text = td.to_string()
+    assert text == np.array2string(values.reshape(2, 1000))
+    assert "..." in text and len(text) < 200
 
 
 @given(tensor_data(any_floats))
