@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from minitorch.checkpoint import load_arrays
 from minitorch.cli import main
 from minitorch.datasets import datasets
+from minitorch.lecture_network import PARAMETER_NAMES
 from minitorch.train.config import TrainConfig
 from minitorch.train.fit import fit
-from minitorch.web.server import MAX_BODY, Response, WebApp, WebServer
+from minitorch.web.guard import MAX_BODY
+from minitorch.web.server import Response, WebApp, WebServer
 
 TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
 LONG = {**TINY, "pts": 20, "epochs": 100_000}
@@ -156,7 +159,7 @@ def test_bad_parameters_are_400_with_the_reason(
 
 def test_body_that_is_not_json_is_400(client: Client) -> None:
     status, _, raw = client.request("/api/train", b"{not json")
-    assert status == 400 and b"not JSON" in raw
+    assert status == 400 and b"not valid JSON" in raw
 
 
 def test_second_job_is_409_and_stop_interrupts_the_first(client: Client) -> None:
@@ -268,3 +271,146 @@ def test_fit_should_stop_sees_each_epochs_weights_and_ends_interrupted() -> None
         np.testing.assert_array_equal(value, seen[-1][name])
     assert any(not np.array_equal(seen[0][n], seen[-1][n]) for n in seen[0])
     assert fit(config, should_stop=lambda _: False).status == "completed"
+
+
+def test_dataset_api_matches_the_library(client: Client) -> None:
+    status, body = client.json("/api/dataset?name=Circle&pts=9&seed=4")
+    expected = datasets["Circle"](9, 4)
+    assert status == 200 and body["labels"] == expected.y
+    assert body["points"] == [list(p) for p in expected.X]
+    assert client.json("/api/dataset?name=Moons&pts=9")[0] == 400
+    assert client.json("/api/dataset?name=Xor&pts=5000")[0] == 400
+
+
+def test_backprop_api_gives_one_frame_per_step(client: Client) -> None:
+    status, body = client.json("/api/backprop?expr=x*y%2Bx&values=x%3D2,y%3D3")
+    assert status == 200
+    # x*y + x: four variables (the sum, x*y, x, y), so four steps and five frames.
+    assert len(body["frames"]) == len(body["titles"]) == len(body["captions"]) == 5
+    assert body["titles"][0] == "step 0 of 4: before backward"
+    assert "waiting d = 1.000" in body["frames"][0]
+    assert "Done" in body["captions"][-1]
+    status, body = client.json("/api/backprop?expr=x%2F0&values=x%3D1")
+    assert status == 400 and "division by zero" in body["error"]
+
+
+def test_network_api_applies_the_sliders(client: Client) -> None:
+    form = {"dataset": "Xor", "pts": 10, "unit": "unit2"}
+    status, plain = client.json("/api/network", form)
+    assert status == 200 and plain["unit_names"] == [
+        "unit2.w_1",
+        "unit2.w_2",
+        "unit2.b",
+    ]
+    names = [name for name, _ in plain["parameters"]]
+    assert sorted(names) == sorted(PARAMETER_NAMES)
+    moved = {**form, "overrides": {"unit2.b": 4.0, "unit2.w_1": 0.0}}
+    status, body = client.json("/api/network", moved)
+    values = dict(body["parameters"])
+    assert values["unit2.b"] == 4.0 and values["unit2.w_1"] == 0.0
+    # h2 = w_2·x2 + 4 at every point now; h1 is untouched.
+    w_2 = values["unit2.w_2"]
+    points = body["boundary"]["points"]
+    for (_x1, x2), (h1, h2), (old_h1, _) in zip(
+        points, body["hidden"], plain["hidden"], strict=True
+    ):
+        assert h2 == pytest.approx(w_2 * x2 + 4.0) and h1 == old_h1
+    assert body["boundary"]["grid"] != plain["boundary"]["grid"]
+    for bad in (
+        {**form, "overrides": {"layer9.nope": 1.0}},
+        {**form, "overrides": {"unit1.b": 1e9}},
+        {**form, "unit": "unit3"},
+        {**form, "pts": 5000},
+    ):
+        assert client.json("/api/network", bad)[0] == 400
+
+
+def test_network_api_uses_the_train_tabs_lecture_run(client: Client) -> None:
+    client.json("/api/train", {**TINY, "hidden": 2, "network": "lecture"})
+    client.wait_until_finished()
+    status, body = client.json("/api/network", {"use_trained": True})
+    assert status == 200 and body["from_training"]
+    assert body["config"]["network"] == "lecture" and body["config"]["pts"] == 8
+    trained = client.server.app.trainer.job
+    assert trained is not None
+    weights = trained.weights()
+    assert weights is not None
+    for name, value in body["parameters"]:
+        assert value == pytest.approx(float(weights[name]))
+
+
+def test_tensor_api_follows_the_strides(client: Client) -> None:
+    request = {
+        "shape": [2, 3],
+        "ops": [{"op": "permute", "args": [1, 0]}],
+        "index": [2, 1],
+    }
+    status, body = client.json("/api/tensor", request)
+    assert status == 200
+    first, permuted = body["stages"]
+    assert (first["strides"], permuted["strides"]) == ([3, 1], [1, 3])
+    assert permuted["values"] == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    assert body["index"]["position"] == 1 * 2 + 3 * 1
+    request = {"shape": [3, 1], "broadcast": [2, 3, 4], "index": [1, 2, 3]}
+    status, body = client.json("/api/tensor", request)
+    assert body["broadcast"]["shape"] == [2, 3, 4]
+    assert body["index"]["tensor_index"] == [2, 0] and body["index"]["position"] == 2
+    for bad in (
+        {"shape": [2, 3], "ops": [{"op": "view", "args": [5]}]},
+        {"shape": [2, 3], "ops": [{"op": "eval", "args": []}]},
+        {"shape": [1000, 1000]},
+        {"shape": [2, 3], "broadcast": [4, 4]},
+        {"shape": [2, 3], "index": [2, 0]},
+    ):
+        assert client.json("/api/tensor", bad)[0] == 400
+
+
+def test_downloads_of_the_finished_run(client: Client, tmp_path: Any) -> None:
+    assert client.json("/api/download/metrics.json")[0] == 409
+    client.json("/api/train", TINY)
+    client.wait_until_finished()
+    status, metrics = client.json("/api/download/metrics.json")
+    assert (
+        status == 200 and metrics["epochs"] == 5 and len(metrics["loss_history"]) == 5
+    )
+    status, content_type, raw = client.request("/api/download/model.npz")
+    assert status == 200 and content_type == "application/octet-stream"
+    path = tmp_path / "model.npz"
+    path.write_bytes(raw)
+    arrays, meta = load_arrays(path)
+    assert meta["config"]["hidden"] == 2 and "layer1.bias_0" in arrays
+
+
+def test_digits_api_without_a_model_and_with_bad_pixels(client: Client) -> None:
+    status, body = client.json("/api/digits/status")
+    assert status == 200 and body["state"] == "empty"
+    status, body = client.json("/api/digits/predict", {"pixels": [0.0] * 64})
+    assert status == 409 and "train or load" in body["error"]
+    for bad in ({"pixels": [0.0] * 63}, {"pixels": [2.0] * 64}, {"pixels": "x"}):
+        assert client.json("/api/digits/predict", bad)[0] == 400
+    for form in ({"epochs": 50}, {"limit": 0}, {"colour": 1}):
+        assert client.json("/api/digits/train", form)[0] == 400
+
+
+@pytest.mark.slow
+def test_digits_trained_from_the_page_answers_drawings(client: Client) -> None:
+    status, body = client.json("/api/digits/train", {"epochs": 1, "limit": 64})
+    assert status == 202 and body["state"] == "training"
+    assert client.json("/api/digits/train", {"epochs": 1})[0] == 409
+    client.server.app.digits.join(600)
+    status, body = client.json("/api/digits/status")
+    assert body["state"] == "ready" and "1 epochs on 64 images" in body["source"]
+    assert 0.0 <= body["accuracy"] <= 1.0 and len(body["mistakes"]) <= 24
+    status, answer = client.json("/api/digits/predict", {"pixels": [0.5] * 64})
+    assert status == 200 and sum(answer["probabilities"]) == pytest.approx(1.0)
+
+
+def test_serve_with_an_unreadable_digits_run_is_one_error_line(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --digits-run: ") and err.count("\n") == 1
+    (tmp_path / "model.npz").write_text("not a checkpoint")
+    assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err

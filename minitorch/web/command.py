@@ -1,7 +1,8 @@
 """The ``serve`` command of ``python -m minitorch``: run the web app until Ctrl-C.
 
 Exit codes: 0 stopped with Ctrl-C (the normal way to end a server), 1 could not
-listen on the address (e.g. the port is in use).
+listen on the address (e.g. the port is in use), 2 the ``--digits-run`` directory
+holds no readable digits model.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import sys
 
 EXIT_CANNOT_LISTEN = 1
+EXIT_BAD_RUN = 2
 
 
 def _port(text: str) -> int:
@@ -26,11 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``serve`` with its ``handler``."""
     serve = subparsers.add_parser(
         "serve",
-        help="a local web app: train with live pictures, draw expression graphs",
+        help="a local web app: datasets, training, backprop, tensors, digits",
         description=(
-            "Serve a small web page on this machine: a Train tab (live loss curve "
-            "and decision regions) and a Graph tab (an expression's graph after "
-            "backward). Nothing is downloaded; Ctrl-C stops the server."
+            "Serve the course's pages on this machine: Datasets, Train (live loss "
+            "and decision regions), Backprop (the backward pass step by step), "
+            "Network (hand-set a hidden unit), Tensors (shape, strides, storage) "
+            "and Digits (draw a digit for the CNN). Nothing is downloaded; Ctrl-C "
+            "stops the server."
         ),
     )
     serve.add_argument(
@@ -41,15 +45,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--port", type=_port, default=8000, help="port (default 8000; 0 picks one)"
     )
+    serve.add_argument(
+        "--digits-run",
+        metavar="DIR",
+        help="a run directory of `minitorch train digits` for the Digits page",
+    )
     serve.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Listen, print the URL, serve until Ctrl-C."""
+    from ..checkpoint import CheckpointError
     from .server import WebApp, WebServer  # the HTTP stack loads only to serve
 
+    app = WebApp()
+    if args.digits_run is not None:
+        try:
+            app.digits.load_run(args.digits_run)
+        except (OSError, CheckpointError) as e:
+            print(f"error: --digits-run: {e}", file=sys.stderr)
+            return EXIT_BAD_RUN
     try:
-        server = WebServer((args.host, args.port), WebApp())
+        server = WebServer((args.host, args.port), app)
     except OSError as e:
         reason = e.strerror or str(e)
         print(

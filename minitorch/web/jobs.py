@@ -3,10 +3,19 @@
 The job runs ``fit`` in a daemon thread. Before each epoch ``fit`` hands over the
 weights the epoch starts from; the job keeps the latest (for the boundary picture,
 drawn with a private model, never the one being trained) and answers Stop.
+
+Stop must not wait for a long epoch to end, so it interrupts the training thread
+the way Ctrl-C interrupts a terminal run: ``fit`` already turns a
+``KeyboardInterrupt`` into an ``interrupted`` run that keeps the last whole epoch.
+Only Python-level runs (the scalar model, the simple backend) are interrupted so;
+the compiled backends' epochs are short, and numba's compiler is never cut
+mid-way: they stop before their next epoch.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 import sys
 import threading
 import time
@@ -17,8 +26,17 @@ from typing import Any, Literal
 from ..train.base import ModelFamily
 from ..train.config import TrainConfig
 from ..train.families import get_family
-from ..train.fit import EpochLog, State, fit, load_data
+from ..train.fit import EpochLog, FitResult, State, fit, load_data
 from .boundary import boundary_payload
+
+# Weight multiplications one boundary picture may cost (about a second here) when
+# every one is a Python-level operation (the scalar model or the simple backend).
+BOUNDARY_OPS = 500_000
+MIN_GRID = 6
+# How long Stop waits for the training thread to leave ``fit`` before interrupting
+# it again.
+RESEND_SECONDS = 0.1
+RESEND_TRIES = 50
 
 JobState = Literal["idle", "running", "completed", "diverged", "interrupted", "failed"]
 
@@ -27,12 +45,52 @@ class JobBusyError(RuntimeError):
     """A training job is already running; only one at a time."""
 
 
+def ops_per_point(config: TrainConfig) -> int:
+    """Weight multiplications of one forward pass of the 2 → h → h → 1 network."""
+    return config.hidden * config.hidden + 3 * config.hidden
+
+
+def python_level(config: TrainConfig) -> bool:
+    """Whether every operation of this run is Python code (no compiled kernels)."""
+    return config.model == "scalar" or config.backend == "simple"
+
+
+def grid_limit(config: TrainConfig, wanted: int) -> int:
+    """The largest grid ≤ ``wanted`` whose picture stays within ``BOUNDARY_OPS``.
+
+    The fast backends run a whole grid as a few compiled kernels: no limit.
+    """
+    if not python_level(config):
+        return wanted
+    cells = BOUNDARY_OPS // ops_per_point(config)
+    return max(MIN_GRID, min(wanted, math.isqrt(cells)))
+
+
+class StopRequested(KeyboardInterrupt):
+    """Raised inside the training thread when Stop is pressed (a Ctrl-C for ``fit``)."""
+
+
+def _raise_in(thread: threading.Thread, error: type[BaseException] | None) -> None:
+    """Make ``thread`` raise ``error`` at its next bytecode (None cancels one).
+
+    CPython delivers it between bytecodes, so it can land neither inside a C call
+    (a numba kernel ends first) nor between a lock's acquire and its ``with`` block.
+    """
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident),
+            ctypes.py_object(error) if error is not None else None,
+        )
+
+
 @dataclass
 class _Progress:
     """What the training thread reports; read and written under the job's lock."""
 
     state: JobState = "running"
     losses: list[float] = field(default_factory=list)
+    corrects: list[int] = field(default_factory=list)
+    seconds: float = 0.0
     correct: int = 0
     finished_at: float | None = None
     error: str | None = None
@@ -56,7 +114,9 @@ class TrainingJob:
         self._progress = _Progress()
         self._started_at = time.monotonic()
         self._stop = threading.Event()
+        self._in_fit = False  # set under ``_lock``: when Stop may interrupt
         self._weights: State | None = None  # the latest whole-epoch weights
+        self._result: FitResult | None = None
         self._boundary_cache: tuple[tuple[int, bool, int], dict[str, Any]] | None = None
         self._thread = threading.Thread(
             target=self._run, name=f"minitorch-train-{job_id}", daemon=True
@@ -68,8 +128,38 @@ class TrainingJob:
         self._thread.start()
 
     def request_stop(self) -> None:
-        """Ask the run to stop before its next epoch (it ends ``interrupted``)."""
-        self._stop.set()
+        """Stop the run (it ends ``interrupted``, keeping the last whole epoch).
+
+        A Python-level run stops at once, mid-epoch; a compiled one before its
+        next epoch.
+
+        The interruption is sent under the lock the job's callbacks take first,
+        so it reaches the thread inside ``fit`` and never inside those callbacks'
+        locked blocks; a second press sends nothing more.
+        """
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            interrupt = self._in_fit and python_level(self.config)
+        if interrupt:
+            threading.Thread(
+                target=self._keep_interrupting, name="minitorch-stop", daemon=True
+            ).start()
+
+    def _keep_interrupting(self) -> None:
+        """Interrupt the training thread until it has left ``fit``.
+
+        CPython drops an interruption that lands in a weakref or ``gc`` callback
+        or a ``__del__`` (it only prints it), so one is not always enough. After
+        ``RESEND_TRIES`` the check before each epoch still ends the run.
+        """
+        for _ in range(RESEND_TRIES):
+            with self._lock:
+                if not (self._in_fit and self._thread.is_alive()):
+                    return
+                _raise_in(self._thread, StopRequested)
+            self._thread.join(RESEND_SECONDS)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the training thread (tests and shutdown)."""
@@ -83,11 +173,26 @@ class TrainingJob:
 
     def _run(self) -> None:
         try:
-            result = fit(self.config, on_epoch=self._record, should_stop=self._between)
+            try:
+                result = self._fit()
+            except StopRequested:  # delivered on the way out of ``_fit``
+                result = None
+            if result is None:
+                with self._lock:
+                    self._progress.state = "interrupted"
+                return
             weights = result.model.state_dict()
             with self._lock:
                 self._weights = weights
+                self._result = result
                 self._progress.state = result.status
+                if result.status == "diverged":
+                    self._progress.error = (
+                        f"the loss became infinite or NaN at epoch "
+                        f"{result.diverged_epoch}: the steps were too large. Lower "
+                        f"the learning rate (e.g. {self.config.lr / 10:g}) and start "
+                        "again; the weights of the last finite epoch are kept."
+                    )
         except Exception as e:  # a bug or an odd backend: keep the server alive
             print(f"training job {self.job_id} failed:", file=sys.stderr)
             traceback.print_exc()
@@ -98,9 +203,37 @@ class TrainingJob:
             with self._lock:
                 self._progress.finished_at = time.monotonic()
 
+    def _fit(self) -> FitResult | None:
+        """Run ``fit`` so Stop can interrupt it; None if Stop came before ``fit``."""
+        result: FitResult | None = None
+        try:
+            with self._lock:
+                self._in_fit = not self._stop.is_set()
+                if not self._in_fit:
+                    return None
+            result = fit(self.config, on_epoch=self._record, should_stop=self._between)
+        except StopRequested:
+            pass
+        finally:
+            self._disarm()
+        return result
+
+    def _disarm(self) -> None:
+        """Leave the interruptible part: no Stop may arrive after this returns."""
+        while True:
+            try:
+                with self._lock:
+                    self._in_fit = False
+                    _raise_in(self._thread, None)
+                return
+            except StopRequested:
+                continue  # it arrived between fit's return and the lock: drop it
+
     def _record(self, log: EpochLog) -> None:
         with self._lock:
             self._progress.losses.append(log.loss)
+            self._progress.corrects.append(log.correct)
+            self._progress.seconds += log.seconds
             self._progress.correct = log.correct
 
     def _between(self, weights: State) -> bool:
@@ -115,6 +248,8 @@ class TrainingJob:
             end = p.finished_at if p.finished_at is not None else time.monotonic()
             epoch = len(p.losses)
             losses = p.losses[max(since, 0) :]
+            corrects = p.corrects[max(since, 0) :]
+            per_epoch = p.seconds / epoch if epoch else None
             state, correct, error = p.state, p.correct, p.error
             loss_text = f"{p.losses[-1]:.6f}" if epoch else "-"
         total = len(self.data.X)
@@ -125,6 +260,8 @@ class TrainingJob:
             "epochs": self.config.epochs,
             "since": max(since, 0),
             "losses": losses,
+            "corrects": corrects,
+            "seconds_per_epoch": per_epoch,
             "correct": correct,
             "total": total,
             "elapsed": round(end - self._started_at, 3),
@@ -133,12 +270,25 @@ class TrainingJob:
             "line": f"Epoch {epoch} loss {loss_text} correct {correct}/{total}",
         }
 
+    def weights(self) -> State | None:
+        """The latest whole-epoch weights (or the final ones)."""
+        with self._lock:
+            return self._weights
+
+    def result(self) -> FitResult | None:
+        """The finished run (None while it trains, or if it failed)."""
+        with self._lock:
+            return self._result
+
     def boundary(self, size: int) -> dict[str, Any]:
-        """Class-1 probabilities on a ``size × size`` grid, from the current weights.
+        """Class-1 probabilities on a grid of at most ``size × size``, current weights.
+
+        Large Python-level models get a coarser grid (``grid_limit``).
 
         The weights are the copy ``fit`` handed over before the current epoch (or
         the final ones), loaded into a private model: training never waits for this.
         """
+        size = grid_limit(self.config, size)
         with self._lock:
             weights = self._weights
             key = (
@@ -219,6 +369,8 @@ def idle_status() -> dict[str, Any]:
         "epochs": 0,
         "since": 0,
         "losses": [],
+        "corrects": [],
+        "seconds_per_epoch": None,
         "correct": 0,
         "total": 0,
         "elapsed": 0.0,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from ..train.config import ConfigError, TrainConfig
 from ..train.families import get_family
+from .jobs import ops_per_point, python_level
 
 FORM_FIELDS = (
     "model",
@@ -21,8 +22,11 @@ FORM_FIELDS = (
     "seed",
     "optimizer",
     "backend",
+    "network",
 )
 LIMITS: dict[str, int] = {"pts": 1000, "hidden": 100, "epochs": 100_000}
+# Weight multiplications a whole Python-level run may cost (about an hour here).
+MAX_RUN_OPS = 2_000_000_000
 
 
 def config_from_form(form: object) -> TrainConfig:
@@ -38,7 +42,7 @@ def config_from_form(form: object) -> TrainConfig:
         raise ConfigError(
             f"unknown fields {unknown}; expected some of {', '.join(FORM_FIELDS)}"
         )
-    for name in ("model", "dataset", "optimizer", "backend"):
+    for name in ("model", "dataset", "optimizer", "backend", "network"):
         if name in form and not isinstance(form[name], str):
             raise ConfigError(f"{name} must be a string, got {form[name]!r}")
     seed = form.get("seed", 0)
@@ -50,4 +54,12 @@ def config_from_form(form: object) -> TrainConfig:
         value = getattr(config, name)
         if value > limit:
             raise ConfigError(f"{name} must be at most {limit} here, got {value}")
+    if python_level(config):
+        ops = config.epochs * config.pts * ops_per_point(config)
+        if ops > MAX_RUN_OPS:
+            raise ConfigError(
+                f"epochs × points × (hidden² + 3·hidden) = {ops:.2g} is more than the "
+                f"{MAX_RUN_OPS:.0e} this app runs in Python; use fewer epochs, points "
+                "or hidden units (or the fast backend)"
+            )
     return config

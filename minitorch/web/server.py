@@ -1,41 +1,51 @@
 """The HTTP side: routes to the page, the assets and the JSON API.
 
-Every answer is built from memory (nothing is read from disk by path), request
-bodies are size-limited, and an unexpected error is logged here and sent to the
-client as a plain 500 JSON message, never a traceback.
+Every answer is built from memory (nothing is read from disk by path); every
+request first passes the ``RequestGuard`` (Host, Origin, content type); bodies are
+size-limited and must arrive whole within ``READ_TIMEOUT`` seconds; an unexpected
+error is logged here and sent to the client as a plain 500 JSON message, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
+from ..checkpoint import save_checkpoint
 from ..train.config import ConfigError
+from ..train.fit import FitResult
+from ..train.runs import metrics_dict
+from .assets import render_page, render_script, render_style
 from .boundary import GRID_SIZE
-from .expression import ExpressionError, expression_svg, parse_values
+from .digits_page import DigitsLab, pixels_of, quick_config
+from .expression import (
+    ExpressionError,
+    backprop_slides,
+    expression_svg,
+    parse_values,
+)
+from .guard import MAX_BODY, HTTPError, RequestGuard, parse_json
 from .jobs import JobBusyError, Trainer
-from .page import STYLE, render_page
+from .network_page import network_payload
 from .params import config_from_form
-from .script import SCRIPT
+from .sandbox import dataset_payload, tensor_payload
 
-MAX_BODY = 16 * 1024
 MAX_GRID = 80
-
-
-class HTTPError(Exception):
-    """An answer other than 200, with the message the client sees."""
-
-    def __init__(self, status: HTTPStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+# Seconds a client may take to send its request; a stalled one frees its thread.
+READ_TIMEOUT = 5.0
+# Pending connections the kernel queues while threads are busy (socketserver's 5
+# dropped connections under 50 parallel clients, and each drop costs a 1 s retry).
+LISTEN_BACKLOG = 256
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Response:
     body: bytes
     content_type: str = "application/json"
     status: HTTPStatus = HTTPStatus.OK
+    filename: str | None = None  # offered as a download under this name
 
 
 def json_response(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
@@ -56,25 +67,104 @@ Query = dict[str, list[str]]
 
 
 class WebApp:
-    """The routes and the state behind them (one trainer)."""
+    """The routes and the state behind them (one trainer, one digits lab)."""
 
     def __init__(self) -> None:
         self.trainer = Trainer()
-        self.page = render_page().encode()
+        self.digits = DigitsLab()
+        page = render_page().encode()
+        script = render_script().encode()
+        style = render_style().encode()
         self.get_routes: dict[str, Callable[[Query], Response]] = {
-            "/": lambda _: Response(self.page, "text/html; charset=utf-8"),
-            "/app.js": lambda _: Response(
-                SCRIPT.encode(), "text/javascript; charset=utf-8"
-            ),
-            "/style.css": lambda _: Response(STYLE.encode(), "text/css; charset=utf-8"),
+            "/": lambda _: Response(page, "text/html; charset=utf-8"),
+            "/app.js": lambda _: Response(script, "text/javascript; charset=utf-8"),
+            "/style.css": lambda _: Response(style, "text/css; charset=utf-8"),
             "/api/status": self.status,
             "/api/boundary": self.boundary,
             "/api/graph": self.graph,
+            "/api/backprop": self.backprop,
+            "/api/dataset": self.dataset,
+            "/api/digits/status": lambda _: json_response(self.digits.status()),
+            "/api/download/model.npz": self.download_model,
+            "/api/download/metrics.json": self.download_metrics,
         }
         self.post_routes: dict[str, Callable[[bytes], Response]] = {
             "/api/train": self.train,
             "/api/stop": lambda _: json_response(self.trainer.stop()),
+            "/api/network": self.network,
+            "/api/tensor": lambda body: json_response(tensor_payload(parse_json(body))),
+            "/api/digits/train": self.digits_train,
+            "/api/digits/predict": self.digits_predict,
         }
+
+    def dataset(self, query: Query) -> Response:
+        """``GET /api/dataset?name=D&pts=N&seed=S``: the points and labels."""
+        return json_response(
+            dataset_payload(
+                _str_param(query, "name"),
+                _int_param(query, "pts", 50, 1),
+                _int_param(query, "seed", 0, 0, 2**31),
+            )
+        )
+
+    def backprop(self, query: Query) -> Response:
+        """``GET /api/backprop?expr=E&values=…``: one SVG per backward step."""
+        try:
+            values = parse_values(_str_param(query, "values"))
+            slides = backprop_slides(_str_param(query, "expr"), values)
+        except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
+        return json_response(slides)
+
+    def network(self, body: bytes) -> Response:
+        """``POST /api/network``: the Network page's pictures for hand-set weights."""
+        job = self.trainer.job
+        weights = job.weights() if job is not None else None
+        trained = (
+            (weights, job.config)
+            if job is not None
+            and weights is not None
+            and job.config.model == "scalar"
+            and job.config.network == "lecture"
+            else None
+        )
+        return json_response(network_payload(parse_json(body), trained))
+
+    def digits_train(self, body: bytes) -> Response:
+        """``POST /api/digits/train``: train a small CNN in the background."""
+        self.digits.train(quick_config(parse_json(body)))
+        return json_response(self.digits.status(), HTTPStatus.ACCEPTED)
+
+    def digits_predict(self, body: bytes) -> Response:
+        """``POST /api/digits/predict`` with 64 pixels: the ten probabilities."""
+        probabilities = self.digits.predict(pixels_of(parse_json(body)))
+        return json_response({"probabilities": probabilities})
+
+    def _finished_run(self) -> FitResult:
+        job = self.trainer.job
+        result = job.result() if job is not None else None
+        if result is None:
+            raise HTTPError(HTTPStatus.CONFLICT, "no finished training run yet")
+        return result
+
+    def download_model(self, _: Query) -> Response:
+        """``GET /api/download/model.npz``: the last finished run's checkpoint."""
+        result = self._finished_run()
+        meta = {
+            "config": result.config.to_dict(),
+            "status": result.status,
+            "epochs": result.epochs_completed,
+        }
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.npz"
+            save_checkpoint(result.model, path, meta)
+            data = path.read_bytes()
+        return Response(data, "application/octet-stream", filename="model.npz")
+
+    def download_metrics(self, _: Query) -> Response:
+        """``GET /api/download/metrics.json``: the last finished run's metrics."""
+        text = json.dumps(metrics_dict(self._finished_run()), indent=2)
+        return Response(text.encode(), "application/json", filename="metrics.json")
 
     def status(self, query: Query) -> Response:
         """``GET /api/status[?since=K]``: the job's state and losses after epoch K."""
@@ -94,25 +184,32 @@ class WebApp:
         try:
             values = parse_values(_str_param(query, "values"))
             svg = expression_svg(text, values)
-        except (ExpressionError, ValueError) as e:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
+        except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
         return Response(svg.encode(), "image/svg+xml; charset=utf-8")
 
     def train(self, body: bytes) -> Response:
         """``POST /api/train`` with the form as JSON: start a job (409 if one runs)."""
         try:
-            form = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise HTTPError(
-                HTTPStatus.BAD_REQUEST, "the request body is not JSON"
-            ) from None
-        try:
-            job = self.trainer.start(config_from_form(form))
+            job = self.trainer.start(config_from_form(parse_json(body)))
         except ConfigError as e:
             raise HTTPError(HTTPStatus.BAD_REQUEST, str(e)) from None
         except JobBusyError as e:
             raise HTTPError(HTTPStatus.CONFLICT, str(e)) from None
         return json_response(job.status(), HTTPStatus.ACCEPTED)
+
+
+def one_line(error: BaseException) -> str:
+    """A short one-line message for ``error`` (maths errors say what failed)."""
+    # The parser's errors add the text and a caret on further lines: keep the first.
+    lines = str(error).strip().splitlines()
+    text = lines[0].removeprefix("error: ")[:200] if lines else type(error).__name__
+    if isinstance(error, ArithmeticError | RecursionError) or text in (
+        "math domain error",
+        "math range error",
+    ):
+        return f"cannot evaluate the expression: {text}"
+    return text
 
 
 def _str_param(query: Query, name: str) -> str:
@@ -138,18 +235,23 @@ def _int_param(
     return value
 
 
-def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to ``app``."""
+def make_handler(app: WebApp, server: WebServer) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``app`` behind ``server``'s guard."""
 
     class Handler(BaseHTTPRequestHandler):
-        """Dispatches GET and POST to ``app``'s routes; answers JSON on errors."""
+        """Dispatches GET, HEAD and POST to ``app``'s routes; answers JSON on errors."""
 
         server_version = "minitorch"
         sys_version = ""
+        timeout = READ_TIMEOUT
 
         def do_GET(self) -> None:
             """Answer a GET."""
             self._answer(lambda path, query: self._get(path, query))
+
+        def do_HEAD(self) -> None:
+            """Answer a HEAD: the GET's status and headers without the body."""
+            self._answer(lambda path, query: self._get(path, query), body=False)
 
         def do_POST(self) -> None:
             """Answer a POST."""
@@ -176,27 +278,53 @@ def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
             raise HTTPError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
 
         def _body(self) -> bytes:
-            raw = self.headers.get("Content-Length", "0") or "0"
-            try:
-                length = int(raw)
-            except ValueError:
+            if "Transfer-Encoding" in self.headers:
                 raise HTTPError(
-                    HTTPStatus.BAD_REQUEST, "bad Content-Length header"
-                ) from None
-            if length < 0 or length > MAX_BODY:
+                    HTTPStatus.LENGTH_REQUIRED,
+                    "send the body with a Content-Length, not a Transfer-Encoding",
+                )
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                raise HTTPError(HTTPStatus.LENGTH_REQUIRED, "Content-Length is missing")
+            digits = raw.strip()
+            if not (digits.isascii() and digits.isdigit()):
+                raise HTTPError(
+                    HTTPStatus.BAD_REQUEST, f"bad Content-Length header {raw[:20]!r}"
+                )
+            if len(digits) > 9 or int(digits) > MAX_BODY:
                 raise HTTPError(
                     HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    f"request bodies are limited to {MAX_BODY} bytes",
+                    f"request bodies are limited to {MAX_BODY} bytes, "
+                    f"got {digits[:20]}",
                 )
-            return self.rfile.read(length)
+            length = int(digits)
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:
+                body = b""
+            if len(body) != length:
+                raise HTTPError(
+                    HTTPStatus.BAD_REQUEST,
+                    f"the body was cut short: {len(body)} of {length} bytes arrived",
+                )
+            return body
 
-        def _answer(self, route: Callable[[str, Query], Response]) -> None:
+        def _answer(
+            self, route: Callable[[str, Query], Response], body: bool = True
+        ) -> None:
             parts = urlsplit(self.path)
             try:
+                server.guard.check(
+                    self.command,
+                    self.headers.get("Host"),
+                    self.headers.get("Origin"),
+                    self.headers.get("Sec-Fetch-Site"),
+                    self.headers.get("Content-Type"),
+                )
                 response = route(parts.path, parse_qs(parts.query))
             except HTTPError as e:
-                if e.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
-                    self.close_connection = True  # the unread body stays behind
+                if self.command == "POST":
+                    self.close_connection = True  # an unread body may stay behind
                 response = json_response({"error": e.message}, e.status)
             except Exception:
                 print(f"error answering {self.command} {self.path}:", file=sys.stderr)
@@ -208,10 +336,15 @@ def make_handler(app: WebApp) -> type[BaseHTTPRequestHandler]:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
+            if response.filename is not None:
+                self.send_header(
+                    "Content-Disposition", f'attachment; filename="{response.filename}"'
+                )
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
-            self.wfile.write(response.body)
+            if body:
+                self.wfile.write(response.body)
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Log failed requests only: the page polls several times a second."""
@@ -225,10 +358,18 @@ class WebServer(ThreadingHTTPServer):
     """A threading HTTP server for ``app``; request threads never block shutdown."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], app: WebApp) -> None:
         self.app = app
-        super().__init__(address, make_handler(app))
+        super().__init__(address, make_handler(app, self))
+        self.guard = RequestGuard(address[0], int(self.server_address[1]))
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Say nothing when a client went away mid-answer; log anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,106 @@
+"""The README's screenshots of every page of ``minitorch serve`` (real app, real runs).
+
+    PYTHONPATH=. .venv/bin/python docs/web_screenshots.py
+
+Needs Playwright and the system's Chromium (``apt-get install -y chromium``).
+Writes ``docs/img/web_<page>.png``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from minitorch.web.server import WebApp, WebServer
+
+OUT = Path(__file__).resolve().parent / "img"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def shot(page: Page, name: str) -> None:
+    """Save what the browser shows as ``docs/img/web_<name>.png``."""
+    path = OUT / f"web_{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    """Serve the app, drive each page as a learner would, and photograph it."""
+    server = WebServer(("127.0.0.1", 0), WebApp())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 760})
+        page.set_default_timeout(600_000)
+        page.goto(server.url)
+        page.select_option("#datasets-form select[name=dataset]", "Spiral")
+        page.fill("#datasets-form input[name=pts]", "120")
+        page.wait_for_selector("#datasets-canvas[data-points='120']")
+        shot(page, "datasets")
+
+        page.click("#tab-train")
+        page.fill("#train-form input[name=epochs]", "300")
+        page.click("#start")
+        page.wait_for_function(
+            "document.getElementById('state').textContent.startsWith('completed')"
+        )
+        page.wait_for_timeout(1500)
+        shot(page, "train")
+
+        # A run of the lecture network for the Network page to start from.
+        page.select_option("#train-form select[name=network]", "lecture")
+        page.select_option("#train-form select[name=dataset]", "Split")
+        page.click("#start")
+        page.wait_for_function(
+            "document.getElementById('state').textContent.startsWith('completed')"
+        )
+
+        page.click("#tab-backprop")
+        page.wait_for_selector("#graph-out svg")
+        for _ in range(3):
+            page.click("#step-next")
+        shot(page, "backprop")
+
+        page.click("#tab-network")
+        page.check("#network-form input[name=use_trained]")
+        page.wait_for_timeout(2500)
+        shot(page, "network")
+
+        page.click("#tab-tensors")
+        page.wait_for_selector("#tensor-located")
+        shot(page, "tensors")
+
+        page.click("#tab-digits")
+        page.click("#digits-train")
+        page.wait_for_function(
+            "document.getElementById('digits-status').textContent.startsWith('Model')"
+        )
+        box = page.locator("#digit-canvas").bounding_box()
+        assert box is not None
+        x, y = box["x"], box["y"]
+        page.mouse.move(x + 70, y + 50)
+        page.mouse.down()
+        for px, py in ((170, 50), (110, 200)):
+            page.mouse.move(x + px, y + py, steps=10)
+        page.mouse.up()
+        page.wait_for_function(
+            "document.getElementById('digit-answer').textContent.startsWith('The CNN')"
+        )
+        shot(page, "digits")
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
