@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from minitorch.images.config import DigitsConfig
-from minitorch.images.train import build_model
+from minitorch.train.digits import build_model
+from minitorch.train.digits_config import DigitsConfig
 from minitorch.web.server import WebApp, WebServer
 
 if TYPE_CHECKING:

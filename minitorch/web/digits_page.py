@@ -20,11 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ..autodiff import no_grad
-from ..images.config import DigitsConfig, DigitsConfigError
 from ..images.data import CLASSES, SIDE, load_split, to_tensor
-from ..images.model import DigitsCNN
-from ..images.runs import load_digits_model
-from ..images.train import DigitsEpoch, backend_of, evaluate, fit_digits
+from ..module import Module
+from ..train.config import ConfigError
+from ..train.device import backend_of
+from ..train.digits import DigitsEpoch, evaluate, fit_digits
+from ..train.digits_config import DigitsConfig
+from ..train.digits_run import load_digits_model
 from .guard import HTTPError
 
 MAX_EPOCHS = 5
@@ -55,7 +57,7 @@ def quick_config(form: object) -> DigitsConfig:
         return DigitsConfig(
             epochs=values["epochs"], limit=values["limit"], seed=values["seed"]
         ).validated()
-    except DigitsConfigError as e:
+    except ConfigError as e:
         raise _bad(str(e)) from None
 
 
@@ -79,7 +81,7 @@ class DigitsLab:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._model: DigitsCNN | None = None
+        self._model: Module | None = None
         self._state: LabState = "empty"
         self._source = ""
         self._progress = ""
@@ -100,7 +102,7 @@ class DigitsLab:
 
     def install(
         self,
-        model: DigitsCNN,
+        model: Module,
         source: str,
         val_images: npt.NDArray[np.float64],
         val_labels: npt.NDArray[np.int64],
