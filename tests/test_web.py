@@ -414,3 +414,97 @@ def test_serve_with_an_unreadable_digits_run_is_one_error_line(
     (tmp_path / "model.npz").write_text("not a checkpoint")
     assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
     assert "not a readable checkpoint" in capsys.readouterr().err
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_network_figure_draws_the_lectures_pictures_of_the_weights(
+    client: Client,
+) -> None:
+    form = {"dataset": "Xor", "pts": 10, "figure": "split-unit1"}
+    pictures = {}
+    for overrides in ({}, {"unit1.b": 3.0, "unit1.w_1": -2.0}):
+        status, content_type, png = client.request(
+            "/api/network/figure",
+            json.dumps({**form, "overrides": overrides}).encode(),
+        )
+        assert status == 200 and content_type == "image/png"
+        assert png.startswith(PNG_MAGIC)
+        pictures[len(overrides)] = png
+    assert pictures[0] != pictures[2]  # the slider weights reach the drawing
+    for name in ("split-unit2", "hidden-before", "hidden-after", "final-split"):
+        status, _, png = client.request(
+            "/api/network/figure", json.dumps({**form, "figure": name}).encode()
+        )
+        assert status == 200 and png.startswith(PNG_MAGIC), name
+    for bad in (
+        {**form, "overrides": {"unit1.b": float("1e9")}},
+        {**form, "overrides": {"unit1.b": "big"}},
+        {**form, "overrides": {"nope": 1.0}},
+        {**form, "figure": "loss"},
+    ):
+        status, body = client.json("/api/network/figure", bad)
+        assert status == 400 and "\n" not in body["error"], bad
+
+
+@pytest.fixture(scope="module")
+def sentiment_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("sentiment") / "run"
+    quick = ["--limit", "40", "--epochs", "1", "--threads", "1", "--quiet"]
+    assert main(["train", "sentiment", *quick, "--out", str(out)]) == 0
+    return out
+
+
+def test_sentiment_api_without_a_model_says_how_to_get_one(client: Client) -> None:
+    status, body = client.json("/api/sentiment/status")
+    assert status == 200 and body["ready"] is False
+    assert "--sentiment-run" in body["hint"] and "\n" not in body["hint"]
+    status, body = client.json("/api/sentiment/predict", {"sentence": "good"})
+    assert status == 409 and "minitorch train sentiment" in body["error"]
+
+
+def test_sentiment_api_scores_like_predict_and_refuses_bad_input(
+    client: Client, sentiment_run: Any
+) -> None:
+    from minitorch.text.explain import explain
+    from minitorch.text.model import SentimentCNN
+    from minitorch.text.runs import load_sentiment_model
+    from minitorch.web.sentiment_page import MAX_CHARS
+
+    client.server.app.sentiment.load_run(sentiment_run)
+    status, body = client.json("/api/sentiment/status")
+    assert body["ready"] is True and str(sentiment_run) in body["source"]
+    sentence = "the film was not good at all zzzq"
+    status, answer = client.json("/api/sentiment/predict", {"sentence": sentence})
+    assert status == 200
+    model, vocabulary, _ = load_sentiment_model(sentiment_run)
+    assert isinstance(model, SentimentCNN)
+    expected = explain(model, vocabulary, sentence)
+    assert answer["probability"] == pytest.approx(expected.probability)
+    assert "zzzq" in answer["unknown"]
+    top = expected.phrases()[: len(answer["phrases"])]
+    assert [(p["text"], p["share"]) for p in answer["phrases"]] == [
+        (text, pytest.approx(share)) for text, share in top
+    ]
+    for phrase in answer["phrases"]:
+        red, blue = int(phrase["colour"][1:3], 16), int(phrase["colour"][5:7], 16)
+        assert (blue >= red) if phrase["share"] > 0 else (red >= blue)
+    bad: object
+    for bad in (
+        {"sentence": "x" * (MAX_CHARS + 1)},
+        {"sentence": "  ... !! "},
+        {"sentence": 3},
+        {"text": "good"},
+        [],
+    ):
+        status, body = client.json("/api/sentiment/predict", bad)
+        assert status == 400 and "\n" not in body["error"], bad
+
+
+def test_serve_with_an_unreadable_sentiment_run_is_one_error_line(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0", "--sentiment-run", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --sentiment-run: ") and err.count("\n") == 1

@@ -12,11 +12,13 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 
+from minitorch.cli import main
 from minitorch.train.digits import build_model
 from minitorch.train.digits_config import DigitsConfig
 from minitorch.web.server import WebApp, WebServer
@@ -287,6 +289,12 @@ def test_network_sliders_move_the_unit_and_redraw(page: Page) -> None:
     )
     assert picture(page, "network-regions") != before
     assert f"b = {value:.4f}" in page.inner_text("#parameter-tree")
+    lecture = "#network-lecture img"
+    page.wait_for_function(
+        f"Array.from(document.querySelectorAll('{lecture}'))"
+        ".every((i) => i.complete && i.naturalWidth > 100)"
+    )
+    assert page.eval_on_selector_all(lecture, "e => e.length") == 5
     page.select_option("#network-form select[name=unit]", "unit2")
     page.wait_for_function(
         "document.querySelectorAll('#parameter-tree li.hot')[0]"
@@ -365,3 +373,42 @@ def test_digits_drawing_gives_ten_probabilities(page: Page, server: WebServer) -
         ".map((r) => Number(r.getAttribute('height')))"
     )
     assert len(heights) == 10 and sum(heights) == pytest.approx(190, abs=0.5)
+
+
+@pytest.fixture(scope="module")
+def sentiment_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sentiment") / "run"
+    quick = ["--limit", "40", "--epochs", "1", "--threads", "1", "--quiet"]
+    assert main(["train", "sentiment", *quick, "--out", str(out)]) == 0
+    return out
+
+
+def test_sentiment_scores_a_typed_sentence_with_coloured_ngrams(
+    page: Page, server: WebServer, sentiment_run: Path
+) -> None:
+    page.click("#tab-sentiment")
+    page.wait_for_function(
+        "document.getElementById('sentiment-status').textContent"
+        ".includes('--sentiment-run')"
+    )
+    assert page.is_disabled("#sentiment-score")
+    server.app.sentiment.load_run(sentiment_run)
+    page.reload()
+    page.click("#tab-sentiment")
+    page.wait_for_function("!document.getElementById('sentiment-score').disabled")
+    page.fill("#sentiment-form input[name=sentence]", "a truly great and moving film")
+    page.click("#sentiment-score")
+    page.wait_for_function(
+        "document.getElementById('sentiment-answer').textContent"
+        ".startsWith('P(positive) = ')"
+    )
+    phrases: Any = page.evaluate(
+        "Array.from(document.querySelectorAll('#sentiment-phrases .phrase'))"
+        ".map((e) => [e.textContent, Number(e.dataset.share),"
+        " getComputedStyle(e).backgroundColor])"
+    )
+    assert phrases, "no n-grams shown"
+    for text, share, background in phrases:
+        red, _, blue = (int(v) for v in background[4:-1].split(","))
+        assert (blue >= red) if share > 0 else (red >= blue), (text, background)
+        assert any(w in text for w in ("truly", "great", "moving", "film", "a "))

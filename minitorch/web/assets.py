@@ -28,6 +28,7 @@ SCRIPTS = (
     "network.js",
     "tensors.js",
     "digits.js",
+    "sentiment.js",
 )
 
 

@@ -1,8 +1,8 @@
 """The ``serve`` command of ``python -m minitorch``: run the web app until Ctrl-C.
 
 Exit codes: 0 stopped with Ctrl-C (the normal way to end a server), 1 could not
-listen on the address (e.g. the port is in use), 2 the ``--digits-run`` directory
-holds no readable digits model.
+listen on the address (e.g. the port is in use), 2 the ``--digits-run`` or
+``--sentiment-run`` directory holds no readable model.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``serve`` with its ``handler``."""
     serve = subparsers.add_parser(
         "serve",
-        help="a local web app: datasets, training, backprop, tensors, digits",
+        help="a local web app: datasets, training, backprop, tensors, digits, text",
         description=(
             "Serve the course's pages on this machine: Datasets, Train (live loss "
             "and decision regions), Backprop (the backward pass step by step), "
-            "Network (hand-set a hidden unit), Tensors (shape, strides, storage) "
-            "and Digits (draw a digit for the CNN). Nothing is downloaded; Ctrl-C "
+            "Network (hand-set a hidden unit), Tensors (shape, strides, storage), "
+            "Digits (draw a digit for the CNN) and Sentiment (score a sentence). "
+            "Nothing is downloaded; Ctrl-C "
             "stops the server."
         ),
     )
@@ -50,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help="a run directory of `minitorch train digits` for the Digits page",
     )
+    serve.add_argument(
+        "--sentiment-run",
+        metavar="DIR",
+        help="a run directory of `minitorch train sentiment` for the Sentiment page",
+    )
     serve.set_defaults(handler=run)
 
 
@@ -64,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
             app.digits.load_run(args.digits_run)
         except (OSError, CheckpointError) as e:
             print(f"error: --digits-run: {e}", file=sys.stderr)
+            return EXIT_BAD_RUN
+    if args.sentiment_run is not None:
+        try:
+            app.sentiment.load_run(args.sentiment_run)
+        except (OSError, CheckpointError) as e:
+            print(f"error: --sentiment-run: {e}", file=sys.stderr)
             return EXIT_BAD_RUN
     try:
         server = WebServer((args.host, args.port), app)

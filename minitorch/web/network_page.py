@@ -4,7 +4,8 @@ Each request builds the lecture's ``Network`` (two ReLU units ``unit1``, ``unit2
 feeding ``unit3``) from a seed, or takes the Train tab's last lecture run, sets
 the parameters the sliders changed, and answers with the parameter list, the
 decision regions, and every point's hidden values ``(h1, h2)`` before ReLU (the
-page applies ReLU to show the fold).
+page applies ReLU to show the fold). ``figure_png`` draws the same network with
+the lecture's own pictures (``lecture.figures``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ import numpy as np
 
 from ..autodiff import no_grad
 from ..datasets import datasets
+from ..lecture.figures import (
+    final_split_figure,
+    hidden_figure,
+    png_bytes,
+    split_figure,
+)
 from ..lecture_network import WEIGHTS, Network
 from ..scalar import Scalar
 from ..train.config import ConfigError, TrainConfig
@@ -28,6 +35,7 @@ from .boundary import boundary_payload
 from .guard import HTTPError
 
 HIDDEN_UNITS = ("unit1", "unit2")
+FIGURES = ("split-unit1", "split-unit2", "hidden-before", "hidden-after", "final-split")
 MAX_POINTS = 200
 MAX_WEIGHT = 100.0
 GRID = 32
@@ -68,25 +76,20 @@ def lecture_config(request: Mapping[str, Any]) -> TrainConfig:
         raise _bad(str(e)) from None
 
 
-def network_payload(
+def lecture_model(
     request: object, trained: tuple[State, TrainConfig] | None = None
-) -> dict[str, Any]:
-    """The Network page's picture data for ``request`` (see the module docstring).
+) -> tuple[Network, TrainConfig, bool]:
+    """The lecture network ``request`` asks for, its config, and whether it was trained.
 
-    ``request``: ``{"dataset", "pts", "seed", "unit": "unit1" | "unit2",
-    "overrides": {name: value}, "use_trained": bool}``. ``trained`` is the Train
-    tab's last lecture run (weights and config, data included), used when
-    ``use_trained`` is set.
+    ``request``: ``{"dataset", "pts", "seed", "overrides": {name: value},
+    "use_trained": bool}``. ``trained`` is the Train tab's last lecture run
+    (weights and config, data included), used when ``use_trained`` is set.
     """
     if not isinstance(request, Mapping):
         raise _bad("the request must be a JSON object")
     use_trained = bool(request.get("use_trained")) and trained is not None
     config = trained[1] if use_trained and trained else lecture_config(request)
-    unit = request.get("unit", HIDDEN_UNITS[0])
-    if unit not in HIDDEN_UNITS:
-        raise _bad(f"unit must be one of {', '.join(HIDDEN_UNITS)}, got {unit!r}")
-    family = get_family("scalar")
-    model = family.build(config)
+    model = get_family("scalar").build(config)
     state = dict(trained[0]) if use_trained and trained else model.state_dict()
     overrides = request.get("overrides", {})
     if not isinstance(overrides, Mapping):
@@ -101,6 +104,22 @@ def network_payload(
         state[name] = np.array(float(value))
     model.load_state_dict(state)
     assert isinstance(model, Network)
+    return model, config, use_trained
+
+
+def network_payload(
+    request: object, trained: tuple[State, TrainConfig] | None = None
+) -> dict[str, Any]:
+    """The Network page's picture data for ``request`` (see the module docstring).
+
+    ``request``: as ``lecture_model``'s, plus ``"unit": "unit1" | "unit2"``.
+    """
+    model, config, use_trained = lecture_model(request, trained)
+    assert isinstance(request, Mapping)
+    unit = request.get("unit", HIDDEN_UNITS[0])
+    if unit not in HIDDEN_UNITS:
+        raise _bad(f"unit must be one of {', '.join(HIDDEN_UNITS)}, got {unit!r}")
+    family = get_family("scalar")
     data = load_data(config)
     regions = boundary_payload(data, lambda pts: family.predict(model, pts), GRID)
     with no_grad():
@@ -119,3 +138,26 @@ def network_payload(
         "hidden": hidden,
         "from_training": use_trained,
     }
+
+
+def figure_png(
+    request: object, trained: tuple[State, TrainConfig] | None = None
+) -> bytes:
+    """One of the lecture's drawings (``FIGURES``) for the page's weights, as PNG.
+
+    ``request``: as ``lecture_model``'s, plus ``"figure"``, one of ``FIGURES``.
+    """
+    model, config, _ = lecture_model(request, trained)
+    assert isinstance(request, Mapping)
+    name = request.get("figure")
+    if name not in FIGURES:
+        raise _bad(f"figure must be one of {', '.join(FIGURES)}, got {name!r}")
+    data = load_data(config)
+    drawings = {
+        "split-unit1": lambda: split_figure(model, data, "unit1"),
+        "split-unit2": lambda: split_figure(model, data, "unit2"),
+        "hidden-before": lambda: hidden_figure(model, data, after_relu=False),
+        "hidden-after": lambda: hidden_figure(model, data, after_relu=True),
+        "final-split": lambda: final_split_figure(model, data),
+    }
+    return png_bytes(drawings[name]())

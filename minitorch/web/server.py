@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 from ..checkpoint import save_checkpoint
-from ..train.config import ConfigError
-from ..train.fit import FitResult
+from ..train.config import ConfigError, TrainConfig
+from ..train.fit import FitResult, State
 from ..train.runs import metrics_dict
 from .assets import render_page, render_script, render_style
 from .boundary import GRID_SIZE
@@ -36,9 +36,10 @@ from .expression import (
 )
 from .guard import MAX_BODY, HTTPError, RequestGuard, parse_json
 from .jobs import JobBusyError, Trainer
-from .network_page import network_payload
+from .network_page import figure_png, network_payload
 from .params import config_from_form
 from .sandbox import dataset_payload, tensor_payload
+from .sentiment_page import SentimentLab, sentence_of
 
 MAX_GRID = 80
 # Seconds a client may take to send its request; a stalled one frees its thread.
@@ -67,11 +68,12 @@ Query = dict[str, list[str]]
 
 
 class WebApp:
-    """The routes and the state behind them (one trainer, one digits lab)."""
+    """The routes and the state behind them (a trainer, digits and sentiment labs)."""
 
     def __init__(self) -> None:
         self.trainer = Trainer()
         self.digits = DigitsLab()
+        self.sentiment = SentimentLab()
         page = render_page().encode()
         script = render_script().encode()
         style = render_style().encode()
@@ -85,6 +87,7 @@ class WebApp:
             "/api/backprop": self.backprop,
             "/api/dataset": self.dataset,
             "/api/digits/status": lambda _: json_response(self.digits.status()),
+            "/api/sentiment/status": lambda _: json_response(self.sentiment.status()),
             "/api/download/model.npz": self.download_model,
             "/api/download/metrics.json": self.download_metrics,
         }
@@ -92,9 +95,13 @@ class WebApp:
             "/api/train": self.train,
             "/api/stop": lambda _: json_response(self.trainer.stop()),
             "/api/network": self.network,
+            "/api/network/figure": self.network_figure,
             "/api/tensor": lambda body: json_response(tensor_payload(parse_json(body))),
             "/api/digits/train": self.digits_train,
             "/api/digits/predict": self.digits_predict,
+            "/api/sentiment/predict": lambda body: json_response(
+                self.sentiment.predict(sentence_of(parse_json(body)))
+            ),
         }
 
     def dataset(self, query: Query) -> Response:
@@ -116,19 +123,27 @@ class WebApp:
             raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
         return json_response(slides)
 
-    def network(self, body: bytes) -> Response:
-        """``POST /api/network``: the Network page's pictures for hand-set weights."""
+    def _lecture_run(self) -> tuple[State, TrainConfig] | None:
+        """The Train tab's last lecture-network weights and config, if any."""
         job = self.trainer.job
         weights = job.weights() if job is not None else None
-        trained = (
-            (weights, job.config)
-            if job is not None
-            and weights is not None
-            and job.config.model == "scalar"
-            and job.config.network == "lecture"
-            else None
-        )
-        return json_response(network_payload(parse_json(body), trained))
+        if (
+            job is None
+            or weights is None
+            or job.config.model != "scalar"
+            or job.config.network != "lecture"
+        ):
+            return None
+        return weights, job.config
+
+    def network(self, body: bytes) -> Response:
+        """``POST /api/network``: the Network page's pictures for hand-set weights."""
+        return json_response(network_payload(parse_json(body), self._lecture_run()))
+
+    def network_figure(self, body: bytes) -> Response:
+        """``POST /api/network/figure``: one lecture drawing of those weights (PNG)."""
+        png = figure_png(parse_json(body), self._lecture_run())
+        return Response(png, "image/png")
 
     def digits_train(self, body: bytes) -> Response:
         """``POST /api/digits/train``: train a small CNN in the background."""

@@ -3,10 +3,10 @@
 // line, the decision regions, and the data in hidden-unit coordinates.
 (function () {
   const { $, postJSON, errorText, drawRegions, drawPoints, extentOf, onShow,
-    intFields, COLOURS } = window.MT;
+    intFields, debounce, COLOURS } = window.MT;
   const form = $("network-form");
   const sliders = Array.from($("unit-sliders").querySelectorAll("input"));
-  const view = { overrides: {}, names: [], busy: false, again: false };
+  const view = { overrides: {}, names: [], busy: false, again: false, figures: 0 };
 
   function request() {
     const values = intFields(form, ["pts", "seed"]);
@@ -43,6 +43,37 @@
   function reset() {
     view.overrides = {};
     update();
+    lectureFigures();
+  }
+
+  // The lecture's own drawings of these weights (PNG, drawn by the server), one
+  // request per picture; a newer set replaces an older one still arriving.
+  async function lectureFigures() {
+    const generation = ++view.figures;
+    const images = Array.from($("network-lecture").querySelectorAll("img"));
+    $("network-lecture-state").textContent = "drawing the lecture's pictures…";
+    for (const image of images) {
+      const response = await fetch("/api/network/figure", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.assign(request(), { figure: image.dataset.figure })),
+      });
+      if (generation !== view.figures) {
+        return;
+      }
+      if (!response.ok) {
+        const body = await response.json().catch(() => ({}));
+        $("network-lecture-state").textContent =
+          errorText({ body: body, status: response.status });
+        return;
+      }
+      const url = URL.createObjectURL(await response.blob());
+      if (image.src.startsWith("blob:")) {
+        URL.revokeObjectURL(image.src);
+      }
+      image.src = url;
+    }
+    $("network-lecture-state").textContent = "";
   }
 
   function draw(answer) {
@@ -60,7 +91,8 @@
         "these are the seed's starting weights.";
     }
     view.names = answer.unit_names;
-    sliders.forEach((slider, k) => {
+    const redrawFigures = debounce(lectureFigures, 250);
+  sliders.forEach((slider, k) => {
       const value = values[view.names[k]];
       if (document.activeElement !== slider) {
         slider.value = String(value);
@@ -156,6 +188,7 @@
     reset();
   });
   form.addEventListener("submit", (event) => { event.preventDefault(); reset(); });
+  const redrawFigures = debounce(lectureFigures, 250);
   sliders.forEach((slider, k) => {
     slider.addEventListener("input", () => {
       if (view.names.length === 3) {
@@ -163,6 +196,7 @@
         update();
       }
     });
+    slider.addEventListener("change", redrawFigures);  // on release
   });
   onShow("network", reset);
 })();
