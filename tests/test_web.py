@@ -365,6 +365,50 @@ def test_tensor_api_follows_the_strides(client: Client) -> None:
         assert client.json("/api/tensor", bad)[0] == 400
 
 
+def test_tensor_graph_has_the_ops_and_the_leaf_gradients(client: Client) -> None:
+    request = {"expr": "(a * b).sum()", "a": [2, 3], "b": [2, 3]}
+    status, body = client.json("/api/tensor/graph", request)
+    assert status == 200
+    ops = [node["op"] for node in body["nodes"]]
+    assert ops == ["a", "b", "mul", "sum"]
+    assert body["edges"] == [[0, 2], [1, 2], [2, 3]] and body["root"] == 3
+    a, b = body["nodes"][0], body["nodes"][1]
+    assert a["kind"] == "leaf" and a["shape"] == [2, 3]
+    # d/da sum(a * b) = b, and d/db = a.
+    assert a["grad"] == b["value"] and b["grad"] == a["value"]
+    assert body["nodes"][2]["grad"] is None
+
+
+def test_tensor_graph_matmul_relu_gradient(client: Client) -> None:
+    status, body = client.json("/api/tensor/graph", {"expr": "relu(a @ b).sum()"})
+    assert status == 200
+    assert [n["op"] for n in body["nodes"]] == ["a", "b", "matmul", "relu", "sum"]
+    a = np.arange(1, 7).reshape(2, 3) * 0.1
+    b = (np.arange(6) % 5 * 0.5 - 1).reshape(3, 2)
+    alive = (a @ b > 0).astype(float)
+    expected = (alive @ b.T).ravel()
+    shown = [float(v) for v in body["nodes"][0]["grad"].strip("[]").split(",")]
+    assert shown == pytest.approx(expected, abs=1e-3)
+
+
+def test_tensor_graph_refuses_bad_input_with_one_line(client: Client) -> None:
+    for bad, words in (
+        ({"expr": "(a + a"}, "column 7"),
+        ({"expr": "a $ b"}, "column 3"),
+        ({"expr": "a * b"}, "cannot broadcast"),
+        ({"expr": "a @ a"}, "matmul"),
+        ({"expr": "eval(a)"}, "unknown name"),
+        ({"expr": "a + " * 60 + "a"}, "longer than 200"),
+        ({"expr": "(" * 30 + "a" + ")" * 30}, "nests deeper"),
+        ({"expr": "a.sum()", "a": [100, 100]}, "cells"),
+        ({"expr": "1 + 2"}, "neither a nor b"),
+        ({"expr": 5}, "expr string"),
+    ):
+        status, body = client.json("/api/tensor/graph", bad)
+        assert status == 400, bad
+        assert words in body["error"] and "\n" not in body["error"], body
+
+
 def test_downloads_of_the_finished_run(client: Client, tmp_path: Any) -> None:
     assert client.json("/api/download/metrics.json")[0] == 409
     client.json("/api/train", TINY)

@@ -312,7 +312,26 @@ def test_tensors_show_strides_storage_and_the_indexed_cell(
     assert "not contiguous" in text
     assert "storage position 9" in page.inner_text("#tensor-located")
     assert page.inner_text(".cell.hit").startswith("9")
+    page.wait_for_selector("#tgraph-out svg .tgraph-node")
+    # relu(a @ b).sum(): a, b, matmul, relu, sum and the four edges between them.
+    assert (
+        page.eval_on_selector_all("#tgraph-out svg .tgraph-node", "e => e.length") == 5
+    )
+    assert page.eval_on_selector_all("#tgraph-out svg line", "e => e.length") == 4
+    assert "grad" in page.inner_text("#tgraph-out")
+    page.fill("#tgraph-form input[name=expr]", "(a * b).sum()")
+    page.fill("#tgraph-form input[name=b]", "2, 3")
+    page.click("#tgraph-form button[type=submit]")
+    page.wait_for_function(
+        "document.querySelectorAll('#tgraph-out svg .tgraph-node').length === 4"
+    )
     refused.add(400)
+    page.fill("#tgraph-form input[name=expr]", "(a * b).sum(")
+    page.click("#tgraph-form button[type=submit]")
+    page.wait_for_function(
+        "document.getElementById('tgraph-error').textContent.includes('column 13')"
+    )
+    assert page.eval_on_selector_all("#tgraph-out svg", "e => e.length") == 0
     page.fill("#tensor-form input[name=ops]", "permute(2, 0, 1); view(24)")
     page.click("#tensor-form button[type=submit]")
     page.wait_for_function(

@@ -40,6 +40,7 @@ from .network_page import figure_png, network_payload
 from .params import config_from_form
 from .sandbox import dataset_payload, tensor_payload
 from .sentiment_page import SentimentLab, sentence_of
+from .tensor_graph import graph_payload
 
 MAX_GRID = 80
 # Seconds a client may take to send its request; a stalled one frees its thread.
@@ -97,6 +98,9 @@ class WebApp:
             "/api/network": self.network,
             "/api/network/figure": self.network_figure,
             "/api/tensor": lambda body: json_response(tensor_payload(parse_json(body))),
+            "/api/tensor/graph": lambda body: json_response(
+                graph_payload(parse_json(body))
+            ),
             "/api/digits/train": self.digits_train,
             "/api/digits/predict": self.digits_predict,
             "/api/sentiment/predict": lambda body: json_response(

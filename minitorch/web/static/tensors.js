@@ -132,6 +132,88 @@
       out.appendChild(where);
     }
   }
+  // Colours of minitorch/viz/style.py's node kinds.
+  const KIND = {
+    leaf: { fill: "#dbeafe", stroke: "#1e40af", dash: null },
+    op: { fill: "#fef3c7", stroke: "#92400e", dash: null },
+    constant: { fill: "#ffffff", stroke: "#9ca3af", dash: "4,3" },
+  };
+  const SVG = "http://www.w3.org/2000/svg";
+  function svgNode(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, String(v)));
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  // Inputs on the left, the result on the right: column = longest path from an input.
+  function drawGraph(graph) {
+    const depth = [];
+    const inputs = graph.nodes.map(() => []);
+    graph.edges.forEach(([from, to]) => inputs[to].push(from));
+    graph.nodes.forEach((n) => {
+      depth[n.id] = inputs[n.id].reduce((d, i) => Math.max(d, depth[i] + 1), 0);
+    });
+    const rows = [];
+    const place = [];
+    graph.nodes.forEach((n) => {
+      const col = depth[n.id];
+      rows[col] = (rows[col] || 0) + 1;
+      place[n.id] = [col, rows[col] - 1];
+    });
+    const W = 210, H = 64, GX = 50, GY = 24;
+    const width = rows.length * (W + GX) + GX;
+    const height = Math.max(...rows) * (H + GY) + GY;
+    const svg = svgNode("svg", { width, height, viewBox: "0 0 " + width + " " + height,
+      role: "img", "aria-label": "graph of " + graph.expr });
+    const corner = (id) => [GX + place[id][0] * (W + GX), GY + place[id][1] * (H + GY)];
+    graph.edges.forEach(([from, to]) => {
+      const [x1, y1] = corner(from);
+      const [x2, y2] = corner(to);
+      svg.appendChild(svgNode("line", { x1: x1 + W, y1: y1 + H / 2, x2, y2: y2 + H / 2,
+        stroke: "#6b7280", "stroke-width": 1.5 }));
+    });
+    graph.nodes.forEach((n) => {
+      const [x, y] = corner(n.id);
+      const style = KIND[n.kind];
+      const g = svgNode("g", { class: "tgraph-node" });
+      const box = { x, y, width: W, height: H, rx: 6, fill: style.fill,
+        stroke: n.id === graph.root ? "#2563eb" : style.stroke, "stroke-width": 1.5 };
+      if (style.dash) {
+        box["stroke-dasharray"] = style.dash;
+      }
+      g.appendChild(svgNode("rect", box));
+      const lines = [n.op + "  shape (" + n.shape.join(", ") + ")", n.value];
+      if (n.grad !== null) {
+        lines.push("grad " + n.grad);
+      }
+      lines.forEach((line, k) => {
+        g.appendChild(svgNode("text", { x: x + 8, y: y + 18 + 17 * k, "font-size": 11,
+          fill: k === 2 ? "#047857" : "#111827",
+          "font-family": "DejaVu Sans, Helvetica, Arial, sans-serif" }, line));
+      });
+      svg.appendChild(g);
+    });
+    return svg;
+  }
+
+  const graphForm = $("tgraph-form");
+  async function runGraph() {
+    const request = { expr: graphForm.elements.expr.value,
+      a: ints(graphForm.elements.a.value), b: ints(graphForm.elements.b.value) };
+    const result = await postJSON("/api/tensor/graph", request);
+    if (!result.ok) {
+      $("tgraph-error").textContent = errorText(result);
+      $("tgraph-out").replaceChildren();
+      return;
+    }
+    $("tgraph-error").textContent = "";
+    $("tgraph-out").replaceChildren(drawGraph(result.body));
+  }
+
   form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
-  onShow("tensors", run);
+  graphForm.addEventListener("submit", (event) => { event.preventDefault(); runGraph(); });
+  onShow("tensors", () => { run(); runGraph(); });
 })();
