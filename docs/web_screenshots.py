@@ -1,13 +1,16 @@
 """The README's screenshots of every page of ``minitorch serve`` (real app, real runs).
 
-    PYTHONPATH=. .venv/bin/python docs/web_screenshots.py
+    PYTHONPATH=. .venv/bin/python docs/web_screenshots.py --sentiment-run DIR
 
 Needs Playwright and the system's Chromium (``apt-get install -y chromium``).
-Writes ``docs/img/web_<page>.png``.
+Writes ``docs/img/web_<page>.png``; the Sentiment page only with a
+``minitorch train sentiment`` run. ``--only`` retakes the pages that need no
+training in the browser (datasets, tensors, sentiment).
 """
 
 from __future__ import annotations
 
+import argparse
 import threading
 from pathlib import Path
 
@@ -35,19 +38,70 @@ def shot(page: Page, name: str) -> None:
     print(f"wrote {path}")
 
 
+def datasets(page: Page) -> None:
+    """The Datasets page showing 120 points of Spiral."""
+    page.click("#tab-datasets")
+    page.select_option("#datasets-form select[name=dataset]", "Spiral")
+    page.fill("#datasets-form input[name=pts]", "120")
+    page.wait_for_selector("#datasets-canvas[data-points='120']")
+    shot(page, "datasets")
+
+
+def tensors(page: Page) -> None:
+    """The Tensors page with its layout and the default expression's graph."""
+    page.click("#tab-tensors")
+    page.wait_for_selector("#tensor-located")
+    page.fill("#tensor-form input[name=shape]", "2, 3")
+    page.fill("#tensor-form input[name=ops]", "permute(1, 0)")
+    page.fill("#tensor-form input[name=index]", "2, 1")
+    page.click("#tensor-form button[type=submit]")
+    page.wait_for_function(
+        "document.getElementById('tensor-located').textContent.includes('(2, 1)')"
+    )
+    page.wait_for_selector("#tgraph-out svg .tgraph-node")
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1100, "height": 880})
+    shot(page, "tensors")
+    if size is not None:
+        page.set_viewport_size(size)
+
+
+def sentiment(page: Page) -> None:
+    """The Sentiment page scoring its default sentence."""
+    page.click("#tab-sentiment")
+    page.wait_for_function("!document.getElementById('sentiment-score').disabled")
+    page.click("#sentiment-score")
+    page.wait_for_selector("#sentiment-phrases .phrase")
+    shot(page, "sentiment")
+
+
 def main() -> None:
     """Serve the app, drive each page as a learner would, and photograph it."""
-    server = WebServer(("127.0.0.1", 0), WebApp())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentiment-run", help="a minitorch train sentiment run")
+    parser.add_argument(
+        "--only", nargs="+", choices=["datasets", "tensors", "sentiment"]
+    )
+    args = parser.parse_args()
+    app = WebApp()
+    if args.sentiment_run:
+        app.sentiment.load_run(args.sentiment_run)
+    server = WebServer(("127.0.0.1", 0), app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.set_default_timeout(600_000)
         page.goto(server.url)
-        page.select_option("#datasets-form select[name=dataset]", "Spiral")
-        page.fill("#datasets-form input[name=pts]", "120")
-        page.wait_for_selector("#datasets-canvas[data-points='120']")
-        shot(page, "datasets")
+        if args.only:
+            for name in args.only:
+                {"datasets": datasets, "tensors": tensors, "sentiment": sentiment}[
+                    name
+                ](page)
+            browser.close()
+            server.shutdown()
+            return
+        datasets(page)
 
         page.click("#tab-train")
         page.fill("#train-form input[name=epochs]", "300")
@@ -77,9 +131,7 @@ def main() -> None:
         page.wait_for_timeout(2500)
         shot(page, "network")
 
-        page.click("#tab-tensors")
-        page.wait_for_selector("#tensor-located")
-        shot(page, "tensors")
+        tensors(page)
 
         page.click("#tab-digits")
         page.click("#digits-train")
@@ -98,6 +150,8 @@ def main() -> None:
             "document.getElementById('digit-answer').textContent.startsWith('The CNN')"
         )
         shot(page, "digits")
+        if args.sentiment_run:
+            sentiment(page)
         browser.close()
     server.shutdown()
 
