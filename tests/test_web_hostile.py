@@ -22,6 +22,7 @@ from minitorch.web import jobs
 from minitorch.web.guard import MAX_BODY, MAX_DEPTH, HTTPError, RequestGuard, parse_json
 from minitorch.web.jobs import BOUNDARY_OPS, StopRequested, grid_limit, ops_per_point
 from minitorch.web.server import WebApp, WebServer
+from minitorch.web.tensor_graph import graph_payload
 
 TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
 
@@ -328,6 +329,34 @@ def test_any_body_parses_or_is_a_400(body: bytes) -> None:
         parse_json(body)
     except HTTPError as e:
         assert e.status == 400 and "\n" not in e.message
+
+
+@given(
+    st.text(alphabet="ab0123.+-*@() sumrelogxpidq$", max_size=60),
+    st.lists(st.integers(-2, 7), max_size=5),
+)
+@example("a" + ".sum()" * 39, [1])
+@example("log(-a).exp() @ b", [3, 2])
+def test_any_tensor_expression_draws_or_is_a_400(text: str, shape: list[int]) -> None:
+    try:
+        answer = graph_payload({"expr": text, "a": shape})
+    except HTTPError as e:
+        assert e.status == 400 and "\n" not in e.message
+    else:
+        assert answer["nodes"][answer["root"]]["op"] in (
+            "add",
+            "sub",
+            "mul",
+            "matmul",
+            "neg",
+            "sum",
+            "relu",
+            "sigmoid",
+            "exp",
+            "log",
+            "a",
+            "b",
+        )
 
 
 @given(st.text(max_size=80), st.text(max_size=80) | st.none())
