@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +20,9 @@ from minitorch.lecture_network import PARAMETER_NAMES
 from minitorch.train.config import TrainConfig
 from minitorch.train.fit import fit
 from minitorch.web.guard import MAX_BODY
-from minitorch.web.server import Response, WebApp, WebServer
+from minitorch.web.server import Response, WebServer
+
+from ._web_server import running_server
 
 TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
 LONG = {**TINY, "pts": 20, "epochs": 100_000}
@@ -66,21 +67,8 @@ class Client:
 
 @pytest.fixture
 def client() -> Iterator[Client]:
-    server = WebServer(("127.0.0.1", 0), WebApp())
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with running_server() as server:
         yield Client(server)
-    finally:
-        job = server.app.trainer.job
-        if job is not None:
-            job.request_stop()
-            job.join(10)
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def test_page_has_both_forms_and_its_assets(client: Client) -> None:

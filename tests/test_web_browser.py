@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,9 @@ import pytest
 from minitorch.cli import main
 from minitorch.train.digits import build_model
 from minitorch.train.digits_config import DigitsConfig
-from minitorch.web.server import WebApp, WebServer
+from minitorch.web.server import WebServer
+
+from ._web_server import running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -48,21 +49,8 @@ WAIT_MS = 30_000
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[WebServer]:
-    server = WebServer(("127.0.0.1", 0), WebApp())
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        job = server.app.trainer.job
-        if job is not None:
-            job.request_stop()
-            job.join(10)
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture(scope="module")

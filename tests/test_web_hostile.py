@@ -21,29 +21,18 @@ from minitorch.train.config import TrainConfig
 from minitorch.web import jobs
 from minitorch.web.guard import MAX_BODY, MAX_DEPTH, HTTPError, RequestGuard, parse_json
 from minitorch.web.jobs import BOUNDARY_OPS, StopRequested, grid_limit, ops_per_point
-from minitorch.web.server import WebApp, WebServer
+from minitorch.web.server import WebServer
 from minitorch.web.tensor_graph import graph_payload
+
+from ._web_server import running_server
 
 TINY = {"model": "scalar", "dataset": "Xor", "pts": 8, "hidden": 2, "epochs": 5}
 
 
 @pytest.fixture
 def server() -> Iterator[WebServer]:
-    server = WebServer(("127.0.0.1", 0), WebApp())
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        job = server.app.trainer.job
-        if job is not None:
-            job.request_stop()
-            job.join(10)
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def port_of(server: WebServer) -> int:
