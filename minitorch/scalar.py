@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Union
 import numpy as np
 import numpy.typing as npt
 
-from .autodiff import BackpropStep, Context, backpropagate, central_difference
+from .autodiff import (
+    BackpropStep,
+    Context,
+    backpropagate,
+    central_difference,
+    creation_order_broken,
+)
 
 if TYPE_CHECKING:
     from .scalar_functions import ScalarFunction
@@ -57,7 +63,6 @@ class Scalar:
         "_inputs",
         "_name",
         "_pending",
-        "_waiting",
         "data",
         "derivative",
         "unique_id",
@@ -73,7 +78,6 @@ class Scalar:
     _ctx: Context | None
     _inputs: Sequence[Scalar] | None
     _pending: float | None
-    _waiting: int
 
     def __init__(
         self,
@@ -82,12 +86,14 @@ class Scalar:
         name: str | None = None,
     ) -> None:
         self.data = float(v)
-        self.history = back
+        if back is None:  # inputs made before this Scalar: creation order holds
+            self._fn, self._ctx, self._inputs = None, None, None
+        else:
+            self._fn, self._ctx, self._inputs = back.last_fn, back.ctx, back.inputs
         self.derivative = None
         self.unique_id = next(_ids)
         self._name = name
         self._pending = None
-        self._waiting = 0
 
     @property
     def history(self) -> ScalarHistory | None:
@@ -100,8 +106,10 @@ class Scalar:
     def history(self, back: ScalarHistory | None) -> None:
         if back is None:
             self._fn, self._ctx, self._inputs = None, None, None
-        else:
-            self._fn, self._ctx, self._inputs = back.last_fn, back.ctx, back.inputs
+            return
+        self._fn, self._ctx, self._inputs = back.last_fn, back.ctx, back.inputs
+        if any(x.unique_id > self.unique_id for x in back.inputs):
+            creation_order_broken()  # backward can no longer walk newest first
 
     @property
     def name(self) -> str:

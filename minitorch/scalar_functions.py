@@ -140,7 +140,6 @@ def _one_input(fn: type[ScalarFunction]) -> Callable[[ScalarLike], Scalar]:
         out._ctx = ctx
         out._inputs = (a,)
         out._pending = None
-        out._waiting = 0
         return out
 
     return apply1
@@ -172,7 +171,6 @@ def _two_inputs(fn: type[ScalarFunction]) -> Callable[[ScalarLike, ScalarLike], 
         out._ctx = ctx
         out._inputs = (a, b)
         out._pending = None
-        out._waiting = 0
         return out
 
     return apply2

@@ -83,7 +83,6 @@ class Tensor:
     __slots__ = (
         "_pending",
         "_tensor",
-        "_waiting",
         "backend",
         "grad",
         "history",
@@ -112,7 +111,6 @@ class Tensor:
         self.unique_id = next(_ids)
         self.name = str(self.unique_id) if name is None else name
         self._pending: Tensor | None = None  # backpropagate's state, at rest
-        self._waiting = 0
 
     # -- layout -----------------------------------------------------------------
 

@@ -271,18 +271,34 @@ def test_walk_matches_the_topological_order_sum(
             assert var.derivative == pytest.approx(totals[var.unique_id], rel=1e-12)
         else:
             assert var.derivative is None
-            assert var._pending is None and var._waiting == 0
+            assert var._pending is None
 
 
-def test_hand_built_history_with_a_newer_input_backpropagates() -> None:
-    """The walk needs no creation order: an input may be newer than its output."""
+def test_hand_built_history_with_a_newer_input_backpropagates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An input may be newer than its output: the walk then sorts the graph."""
+    order = minitorch.autodiff._creation_order
+    monkeypatch.setattr(order, "is_topological", True)  # restored after the test
     out = Scalar(0.0, ScalarHistory(ScalarNeg, ctx=Context(), inputs=[]))
     a = Scalar(3.0)
     square = a * a  # newer than ``out``, yet its input
+    assert order.is_topological
     out.history = ScalarHistory(ScalarNeg, ctx=Context(), inputs=[square])
+    assert not order.is_topological
     assert out.parents == [square] and out.unique_id < square.unique_id
     out.backward()
     assert a.derivative == -6.0
+
+
+def test_histories_set_to_older_inputs_keep_the_newest_first_walk() -> None:
+    order = minitorch.autodiff._creation_order
+    a = Scalar(3.0)
+    square = a * a
+    out = Scalar(0.0)  # newer than its input-to-be: creation order still holds
+    out.history = ScalarHistory(ScalarNeg, ctx=Context(), inputs=[square])
+    (out * 2.0 + out).backward()
+    assert order.is_topological and a.derivative == -18.0
 
 
 def test_history_is_a_view_and_assignable() -> None:
@@ -405,7 +421,7 @@ def test_backward_that_raises_half_way_leaves_the_graph_ready() -> None:
     good.backward()
     assert x.derivative == 8.0
     for var in minitorch.topological_sort(bad):
-        assert var._pending is None and var._waiting == 0
+        assert var._pending is None
 
 
 def test_two_threads_backpropagate_their_own_graphs_at_once() -> None:
