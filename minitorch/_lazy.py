@@ -3,7 +3,8 @@
 Importing numba takes most of a second and ``numba.cuda`` more, which a learner
 running ``python -m minitorch --help`` or the scalar lessons should not pay.
 ``minitorch/__init__.py`` therefore lists the names that live in numba-backed
-modules and loads those modules on first access (``load``).
+modules and loads those modules on first access (``load``); the app packages whose
+modules load matplotlib do the same with ``package_getattr``.
 
 Course test suites do ``import numba`` and then read ``numba.cuda``, which a
 plain ``import numba`` does not bind. ``bind_numba_cuda_on_access`` keeps that
@@ -17,7 +18,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -26,6 +27,20 @@ def load(package: str, module: str, name: str | None) -> Any:
     """Import ``package.module``; return its attribute ``name`` (or the module)."""
     loaded = importlib.import_module(f"{package}.{module}")
     return loaded if name is None else getattr(loaded, name)
+
+
+def package_getattr(package: str, homes: Mapping[str, str]) -> Callable[[str], Any]:
+    """A package's ``__getattr__``: each name imports its module on first read.
+
+    ``homes`` maps each public name to the submodule of ``package`` defining it.
+    """
+
+    def attribute(name: str) -> Any:
+        if name not in homes:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return load(package, homes[name], name)
+
+    return attribute
 
 
 def _numba_getattr(name: str) -> Any:

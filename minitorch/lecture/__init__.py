@@ -6,8 +6,9 @@ functions in ``figures`` each return a matplotlib ``Figure`` for any ``Network``
 and data, for reuse elsewhere (the web app, a notebook).
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import package_getattr
 
 if TYPE_CHECKING:
     from .figures import (
@@ -50,12 +51,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` and return it from there."""
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
-
+__getattr__ = package_getattr(__name__, _HOMES)
 
 __all__ = [
     "Lecture",

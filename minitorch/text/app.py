@@ -19,7 +19,8 @@ from .config import BACKENDS, SentimentConfig
 from .data import DataError, check_inputs
 
 if TYPE_CHECKING:
-    from .train import Epoch, SentimentResult
+    from ..train.validated import SplitEpoch
+    from .train import SentimentResult
 
 # Sizes for the memory estimate made before any data is read: SST-2 has about
 # 15 000 distinct words and sentences of up to about 60; GloVe vectors have at
@@ -143,12 +144,9 @@ class SentimentApp(App):
             config, make_backend(config.backend), data, on_epoch, on_step, should_stop
         )
 
-    def log_line(self, log: Epoch) -> str:
+    def log_line(self, log: SplitEpoch) -> str:
         """``cnn: Epoch N loss L train_acc A val_acc V`` (then ``baseline: ...``)."""
-        return (
-            f"{log.model}: Epoch {log.epoch} loss {log.train_loss:.4f} "
-            f"train_acc {log.train_accuracy:.4f} val_acc {log.val_accuracy:.4f}"
-        )
+        return log.line()
 
     def summary(self, result: SentimentResult) -> str:
         """How the run ended, and each model's test and slice accuracy."""

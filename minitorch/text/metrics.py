@@ -12,6 +12,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from ..train.validated import history_columns
 from .data import HARD_SLICE, Examples
 from .train import ModelRun, SentimentResult, evaluate
 
@@ -64,13 +65,7 @@ def model_metrics(run: ModelRun, result: SentimentResult) -> dict[str, Any]:
         "status": run.status,
         "epochs_completed": len(history),
         "diverged_epoch": run.diverged_epoch,
-        "history": {
-            "train_loss": [e.train_loss for e in history],
-            "train_accuracy": [e.train_accuracy for e in history],
-            "val_loss": [e.val_loss for e in history],
-            "val_accuracy": [e.val_accuracy for e in history],
-            "seconds": [e.seconds for e in history],
-        },
+        "history": history_columns(history),
         "accuracy": accuracy,
         "test_accuracy_by_kind": by_kind,
         "test_loss": _finite_or_none(test_eval.loss),

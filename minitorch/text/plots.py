@@ -18,10 +18,11 @@ from matplotlib.figure import Figure
 
 from ..autodiff import no_grad
 from ..train.device import backend_of
+from ..train.validated import SplitEpoch
 from .data import HARD_SLICE, Vocabulary
 from .explain import Explanation, explain
 from .model import SentimentCNN, TextModel
-from .train import Epoch, SentimentResult, as_tensor
+from .train import SentimentResult, as_tensor
 from .words import CONTRASTS, INTENSIFIERS, NEGATORS, polarity_words
 
 COLORS = {"cnn": "#3b5b92", "baseline": "#d95f02"}
@@ -42,7 +43,7 @@ PHRASE_ADJECTIVES = (
 )
 
 
-def curves_figure(runs: dict[str, list[Epoch]], metric: str, title: str) -> Figure:
+def curves_figure(runs: dict[str, list[SplitEpoch]], metric: str, title: str) -> Figure:
     """``loss`` or ``accuracy`` per epoch: train dashed, validation solid."""
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     ax = fig.add_subplot()

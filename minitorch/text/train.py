@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +23,8 @@ from ..tensor import Tensor
 from ..tensor_ops import TensorBackend
 from ..train.config import make_optimizer
 from ..train.device import backend_of
-from ..train.loop import Status, StepHook, StopCheck, Training, run_epochs
+from ..train.loop import Status, StepHook, StopCheck, Training
+from ..train.validated import SplitEpoch, fit_validated
 from .config import SentimentConfig
 from .data import Corpus, Examples, Indices, Labels, Vocabulary, load_sst2
 from .embeddings import load_glove
@@ -34,29 +34,6 @@ from .model import BagOfWords, SentimentCNN, TextModel
 EVAL_BATCH = 256
 EPSILON = 1e-7  # keeps log() finite when a probability saturates at 0 or 1
 UNKNOWN_VECTOR_SCALE = 0.25
-
-
-@dataclass(frozen=True)
-class Epoch:
-    """One finished epoch of one model (``epoch`` counts from 1)."""
-
-    model: str
-    epoch: int
-    epochs: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float
-    val_accuracy: float
-    seconds: float
-
-    @property
-    def loss(self) -> float:
-        """The epoch's mean training loss."""
-        return self.train_loss
-
-    def finite(self) -> bool:
-        """Whether every number of the epoch is finite."""
-        return all(math.isfinite(v) for v in (self.train_loss, self.val_loss))
 
 
 @dataclass(frozen=True)
@@ -85,7 +62,7 @@ class Prepared:
 
 
 @dataclass
-class ModelRun(Training[Epoch]):
+class ModelRun(Training[SplitEpoch]):
     """One model's training (``cnn`` or ``baseline``) in the harness's loop."""
 
     name: str = "cnn"
@@ -285,7 +262,7 @@ def fit_model(
     model: TextModel,
     config: SentimentConfig,
     data: Prepared,
-    on_epoch: Callable[[Epoch], None] | None = None,
+    on_epoch: Callable[[SplitEpoch], None] | None = None,
     on_batch: StepHook | None = None,
     should_stop: StopCheck | None = None,
 ) -> ModelRun:
@@ -295,27 +272,17 @@ def fit_model(
     rng = random.Random(f"minitorch.text batches {config.seed}")
     train = data.corpus.train
     indices, _ = data.vocabulary.encode(train.texts)
-    epoch = 0
-
-    def one_epoch() -> Epoch:
-        nonlocal epoch
-        epoch += 1
-        began = time.perf_counter()
-        loss, accuracy = _train_epoch(
+    fit_validated(
+        run,
+        config.epochs,
+        lambda: _train_epoch(
             model, optimizer, indices, train.labels, config, rng, on_batch
-        )
-        val = evaluate(model, data.vocabulary, data.corpus.validation)
-        seconds = time.perf_counter() - began
-        return Epoch(
-            name, epoch, config.epochs, loss, accuracy, val.loss, val.accuracy, seconds
-        )
-
-    def report(_: int, numbers: Epoch, seconds: float) -> None:
-        if on_epoch is not None:
-            on_epoch(numbers)
-
-    run_epochs(run, one_epoch, config.epochs, "end", report, should_stop)
-    model.eval()
+        ),
+        lambda: evaluate(model, data.vocabulary, data.corpus.validation),
+        on_epoch,
+        should_stop,
+        name,
+    )
     return run
 
 
@@ -323,7 +290,7 @@ def fit_sentiment(
     config: SentimentConfig,
     backend: TensorBackend,
     data: Prepared | None = None,
-    on_epoch: Callable[[Epoch], None] | None = None,
+    on_epoch: Callable[[SplitEpoch], None] | None = None,
     on_batch: StepHook | None = None,
     should_stop: StopCheck | None = None,
 ) -> SentimentResult:

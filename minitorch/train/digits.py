@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,35 +35,10 @@ from ..optim import Optimizer
 from .config import make_optimizer
 from .device import backend_of, make_backend
 from .digits_config import DigitsConfig
-from .loop import StepHook, StopCheck, Training, run_epochs
+from .loop import StepHook, StopCheck, Training
+from .validated import SplitEpoch, fit_validated
 
 EVAL_BATCH = 256
-
-
-@dataclass(frozen=True)
-class DigitsEpoch:
-    """One finished epoch (``epoch`` counts from 1).
-
-    Training numbers are averaged over the epoch's steps (dropout on, weights
-    moving); validation numbers use the weights at the end of the epoch.
-    """
-
-    epoch: int
-    epochs: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float
-    val_accuracy: float
-    seconds: float
-
-    @property
-    def loss(self) -> float:
-        """The mean training loss."""
-        return self.train_loss
-
-    def finite(self) -> bool:
-        """Whether both losses are numbers."""
-        return math.isfinite(self.train_loss) and math.isfinite(self.val_loss)
 
 
 @dataclass(frozen=True)
@@ -77,7 +51,7 @@ class Evaluation:
 
 
 @dataclass(kw_only=True)
-class DigitsResult(Training[DigitsEpoch]):
+class DigitsResult(Training[SplitEpoch]):
     """A finished (or stopped) run: the model with the weights it keeps, and history."""
 
     config: DigitsConfig
@@ -180,7 +154,7 @@ def train_epoch(
 
 def fit_digits(
     config: DigitsConfig,
-    on_epoch: Callable[[DigitsEpoch], None] | None = None,
+    on_epoch: Callable[[SplitEpoch], None] | None = None,
     on_batch: StepHook | None = None,
     should_stop: StopCheck | None = None,
 ) -> DigitsResult:
@@ -197,39 +171,12 @@ def fit_digits(
     optimizer = make_optimizer(config, model.parameters())
     result = DigitsResult(model, config=config, split=split)
     rng = random.Random(f"minitorch.images batches {config.seed}")
-    epoch = 0
-
-    def one_epoch() -> DigitsEpoch:
-        nonlocal epoch
-        epoch += 1
-        began = time.perf_counter()
-        train_loss, train_accuracy = train_epoch(
-            model, optimizer, split, config, rng, on_batch
-        )
-        if not math.isfinite(train_loss):
-            return DigitsEpoch(epoch, config.epochs, train_loss, 0.0, math.nan, 0.0, 0)
-        val = evaluate(model, split.val_images, split.val_labels)
-        return DigitsEpoch(
-            epoch,
-            config.epochs,
-            train_loss,
-            train_accuracy,
-            val.loss,
-            val.accuracy,
-            time.perf_counter() - began,
-        )
-
-    def report(_: int, numbers: DigitsEpoch, seconds: float) -> None:
-        if on_epoch is not None:
-            on_epoch(numbers)
-
-    run_epochs(
+    fit_validated(
         result,
-        one_epoch,
         config.epochs,
-        judged="end",
-        on_epoch=report,
-        should_stop=should_stop,
+        lambda: train_epoch(model, optimizer, split, config, rng, on_batch),
+        lambda: evaluate(model, split.val_images, split.val_labels),
+        on_epoch,
+        should_stop,
     )
-    model.eval()
     return result

@@ -19,7 +19,8 @@ from .digits_config import BACKENDS, DigitsConfig
 from .loop import StepHook, StopCheck
 
 if TYPE_CHECKING:
-    from .digits import DigitsEpoch, DigitsResult
+    from .digits import DigitsResult
+    from .validated import SplitEpoch
 
 # float64 copies alive at once per weight (value, gradient, Adam's two moments)
 # and per activation cell (forward values, gradients, pooling and conv scratch).
@@ -91,12 +92,9 @@ class DigitsApp(App):
 
         return fit_digits(config, on_epoch, on_step, should_stop)
 
-    def log_line(self, log: DigitsEpoch) -> str:
+    def log_line(self, log: SplitEpoch) -> str:
         """``Epoch N loss L train_acc A val_acc V``."""
-        return (
-            f"Epoch {log.epoch} loss {log.train_loss:.4f} "
-            f"train_acc {log.train_accuracy:.4f} val_acc {log.val_accuracy:.4f}"
-        )
+        return log.line()
 
     def summary(self, result: DigitsResult) -> str:
         """How the run ended and the kept weights' validation accuracy."""

@@ -16,6 +16,7 @@ from .device import threads_in_use
 from .digits import DigitsResult, build_model
 from .digits_config import DigitsConfig
 from .rundir import MARKER, finite_or_none, run_directory, write_json
+from .validated import history_columns
 
 METRICS = MARKER
 MODEL = "model.npz"
@@ -40,13 +41,7 @@ def metrics_dict(result: DigitsResult) -> dict[str, Any]:
         "config": result.config.to_dict(),
         "train_images": len(result.split.train_labels),
         "val_images": len(result.split.val_labels),
-        "history": {
-            "train_loss": [e.train_loss for e in history],
-            "train_accuracy": [e.train_accuracy for e in history],
-            "val_loss": [e.val_loss for e in history],
-            "val_accuracy": [e.val_accuracy for e in history],
-            "seconds": [e.seconds for e in history],
-        },
+        "history": history_columns(history),
         "final_val_accuracy": validation.accuracy,
         "final_val_loss": finite_or_none(validation.loss),
         "best_val_accuracy": finite_or_none(result.best_val_accuracy),

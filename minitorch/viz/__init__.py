@@ -30,8 +30,9 @@ pass with maths failures as errors), ``budgets`` (how large a graph is drawn),
 pictures), ``explain_run`` (a run read back and checked), ``commands`` (CLI).
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import package_getattr
 
 if TYPE_CHECKING:
     from .dot import render_dot
@@ -65,12 +66,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` and return it from there."""
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
-
+__getattr__ = package_getattr(__name__, _HOMES)
 
 __all__ = [
     "ExprGraph",

@@ -24,9 +24,10 @@ from ..images.data import CLASSES, SIDE, load_split, to_tensor
 from ..module import Module
 from ..train.config import ConfigError
 from ..train.device import backend_of
-from ..train.digits import DigitsEpoch, evaluate, fit_digits
+from ..train.digits import evaluate, fit_digits
 from ..train.digits_config import DigitsConfig
 from ..train.digits_run import load_digits_model
+from ..train.validated import SplitEpoch
 from .guard import HTTPError
 
 MAX_EPOCHS = 5
@@ -178,7 +179,7 @@ class DigitsLab:
         with self._lock:
             self._progress = f"batch {done}/{batches}, loss {loss:.3f}"
 
-    def _on_epoch(self, log: DigitsEpoch) -> None:
+    def _on_epoch(self, log: SplitEpoch) -> None:
         with self._lock:
             self._progress = (
                 f"epoch {log.epoch}/{log.epochs}: "

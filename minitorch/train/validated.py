@@ -1,0 +1,121 @@
+"""Training that measures validation data after every epoch: the record and the loop.
+
+The digits CNN and the sentiment models both run a shuffled pass over their training
+data, then score the weights on held-out data; they share the epoch record, its
+log line, its ``metrics.json`` columns and the glue into the harness's epoch loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .loop import StopCheck, Training, run_epochs
+
+
+@dataclass(frozen=True)
+class SplitEpoch:
+    """One finished epoch (``epoch`` counts from 1) of one model.
+
+    Training numbers are averaged over the epoch's steps (dropout on, weights
+    moving); validation numbers use the weights at the end of the epoch. ``model``
+    names which of a run's models trained (None when the run has one).
+    """
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+    model: str | None = None
+
+    @property
+    def loss(self) -> float:
+        """The epoch's mean training loss."""
+        return self.train_loss
+
+    def finite(self) -> bool:
+        """Whether both losses are numbers."""
+        return math.isfinite(self.train_loss) and math.isfinite(self.val_loss)
+
+    def line(self) -> str:
+        """``Epoch N loss L train_acc A val_acc V``, after ``model: `` if named."""
+        name = "" if self.model is None else f"{self.model}: "
+        return (
+            f"{name}Epoch {self.epoch} loss {self.train_loss:.4f} "
+            f"train_acc {self.train_accuracy:.4f} val_acc {self.val_accuracy:.4f}"
+        )
+
+
+def history_columns(history: Sequence[SplitEpoch]) -> dict[str, list[float]]:
+    """Each number of the epochs as one list: ``metrics.json``'s ``history``."""
+    return {
+        "train_loss": [e.train_loss for e in history],
+        "train_accuracy": [e.train_accuracy for e in history],
+        "val_loss": [e.val_loss for e in history],
+        "val_accuracy": [e.val_accuracy for e in history],
+        "seconds": [e.seconds for e in history],
+    }
+
+
+class Scores(Protocol):
+    """What validating the weights gives: a mean loss and an accuracy."""
+
+    @property
+    def loss(self) -> float:
+        """Mean loss over the validation data."""
+        ...
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of the validation data predicted right."""
+        ...
+
+
+def fit_validated(
+    record: Training[SplitEpoch],
+    epochs: int,
+    train_pass: Callable[[], tuple[float, float]],
+    validate: Callable[[], Scores],
+    on_epoch: Callable[[SplitEpoch], None] | None = None,
+    should_stop: StopCheck | None = None,
+    model: str | None = None,
+) -> None:
+    """Run ``epochs`` of ``train_pass`` then ``validate`` in the harness's loop.
+
+    ``train_pass`` returns the epoch's ``(mean loss, accuracy)``; a NaN/inf loss
+    ends the run as diverged without validating. ``record.model`` is left in eval
+    mode with the weights the loop kept.
+    """
+    epoch = 0
+
+    def one_epoch() -> SplitEpoch:
+        nonlocal epoch
+        epoch += 1
+        began = time.perf_counter()
+        train_loss, train_accuracy = train_pass()
+        if not math.isfinite(train_loss):
+            return SplitEpoch(epoch, epochs, train_loss, 0.0, math.nan, 0.0, 0.0, model)
+        val = validate()
+        return SplitEpoch(
+            epoch,
+            epochs,
+            train_loss,
+            train_accuracy,
+            val.loss,
+            val.accuracy,
+            time.perf_counter() - began,
+            model,
+        )
+
+    def report(_: int, numbers: SplitEpoch, seconds: float) -> None:
+        if on_epoch is not None:
+            on_epoch(numbers)
+
+    run_epochs(record, one_epoch, epochs, "end", report, should_stop)
+    record.model.eval()
