@@ -294,13 +294,20 @@ def test_dead_unit_is_explained(tmp_path: Path) -> None:
     assert {r["data-name"]: float(r["data-value"]) for r in table} == DEAD_UNIT2
 
 
-def test_alive_weights_get_no_dead_note() -> None:
-    lecture = build_lecture(LectureOptions(pts=12, weights=ALIVE))
+@pytest.fixture(scope="module")
+def alive() -> tuple[Lecture, dict[str, bytes]]:
+    """A small lecture with hand-set live weights and its pictures, drawn once."""
+    lecture = build_lecture(LectureOptions(pts=8, weights=ALIVE))
+    return lecture, page_module.render_pictures(lecture)
+
+
+def test_alive_weights_get_no_dead_note(
+    alive: tuple[Lecture, dict[str, bytes]],
+) -> None:
+    lecture, pictures = alive
     assert lecture.dead_units() == []
     html = page_module.render_page(
-        lecture,
-        page_module.render_pictures(lecture),
-        page_module.render_frames(lecture),
+        lecture, pictures, page_module.render_frames(lecture)
     )
     assert rows(html, "dead") == [] and 'class="ok"' in html
 
@@ -308,14 +315,19 @@ def test_alive_weights_get_no_dead_note() -> None:
 # -- atomic writing --------------------------------------------------------------
 
 
-def _small() -> Lecture:
-    return build_lecture(LectureOptions(pts=8, weights=ALIVE))
-
-
 def test_page_is_written_atomically(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    alive: tuple[Lecture, dict[str, bytes]],
 ) -> None:
-    lecture = _small()
+    lecture, pictures = alive
+    # The pictures are drawn once (fixture); every write below still writes them.
+    real_pictures = page_module.render_pictures
+    monkeypatch.setattr(
+        page_module,
+        "render_pictures",
+        lambda shown: pictures if shown is lecture else real_pictures(shown),
+    )
     out = tmp_path / "page"
     calls = 0
 
@@ -335,6 +347,7 @@ def test_page_is_written_atomically(
     monkeypatch.setattr(page_module, "render_png", real)
     write_lecture(lecture, out)
     first = (out / "index.html").read_text()
+    assert sorted(p.name for p in (out / "img").iterdir()) == sorted(pictures)
     calls = 0
     monkeypatch.setattr(page_module, "render_png", failing)
     with pytest.raises(OSError):
@@ -349,10 +362,12 @@ def test_page_is_written_atomically(
     assert [p.name for p in tmp_path.iterdir()] == ["page"]
 
 
-def test_out_with_other_files_is_refused(tmp_path: Path) -> None:
+def test_out_with_other_files_is_refused(
+    tmp_path: Path, alive: tuple[Lecture, dict[str, bytes]]
+) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="other files"):
-        write_lecture(_small(), tmp_path)
+        write_lecture(alive[0], tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 

@@ -19,7 +19,6 @@ from .config import BACKENDS, SentimentConfig
 from .data import DataError, check_inputs
 
 if TYPE_CHECKING:
-    from ..train.validated import SplitEpoch
     from .train import SentimentResult
 
 # Sizes for the memory estimate made before any data is read: SST-2 has about
@@ -143,10 +142,6 @@ class SentimentApp(App):
         return fit_sentiment(
             config, make_backend(config.backend), data, on_epoch, on_step, should_stop
         )
-
-    def log_line(self, log: SplitEpoch) -> str:
-        """``cnn: Epoch N loss L train_acc A val_acc V`` (then ``baseline: ...``)."""
-        return log.line()
 
     def summary(self, result: SentimentResult) -> str:
         """How the run ended, and each model's test and slice accuracy."""

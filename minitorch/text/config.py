@@ -12,7 +12,8 @@ from ..train.config import (
     OPTIMIZERS,
     ConfigError,
     RunConfig,
-    is_number,
+    dropout_rate,
+    integer,
     learning_rate,
     one_of,
     positive_int,
@@ -57,8 +58,7 @@ class SentimentConfig(RunConfig):
         positive_int("filters", self.filters)
         if self.limit is not None:
             positive_int("limit", self.limit)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
+        integer("seed", self.seed)
         widths = tuple(self.widths)
         if not widths or len(set(widths)) != len(widths):
             raise ConfigError(
@@ -71,11 +71,10 @@ class SentimentConfig(RunConfig):
                     f"widths must be at most {MAX_WIDTH} words, got {width}"
                 )
         lr = learning_rate(self.lr)
-        if not is_number(self.dropout) or not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        dropout = dropout_rate(self.dropout)
         one_of("optimizer", self.optimizer, OPTIMIZERS)
         one_of("backend", self.backend, BACKENDS)
-        return replace(self, lr=lr, dropout=float(self.dropout), widths=widths)
+        return replace(self, lr=lr, dropout=dropout, widths=widths)
 
     @property
     def source(self) -> str:

@@ -8,7 +8,6 @@ its last whole epoch whose numbers were finite.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..autodiff import no_grad
 from ..module import Module
 from ..optim import Optimizer
 from ..tensor import Tensor
@@ -24,7 +22,7 @@ from ..tensor_ops import TensorBackend
 from ..train.config import make_optimizer
 from ..train.device import backend_of
 from ..train.loop import Status, StepHook, StopCheck, Training
-from ..train.validated import SplitEpoch, fit_validated
+from ..train.validated import SplitEpoch, evaluating, fit_validated, train_pass
 from .config import SentimentConfig
 from .data import Corpus, Examples, Indices, Labels, Vocabulary, load_sst2
 from .embeddings import load_glove
@@ -199,21 +197,15 @@ def evaluate(model: Module, vocabulary: Vocabulary, examples: Examples) -> Evalu
     """Loss, accuracy and probabilities in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
     indices, _ = vocabulary.encode(examples.texts)
-    was_training = model.training
-    model.eval()
     total = 0.0
     parts = []
-    try:
-        with no_grad():
-            for start in range(0, len(examples), EVAL_BATCH):
-                rows = slice(start, start + EVAL_BATCH)
-                p = model(as_tensor(indices[rows], backend))
-                loss = cross_entropy(p, _labels(examples.labels[rows], backend))
-                total += loss.item() * len(examples.labels[rows])
-                parts.append(p.to_numpy())
-    finally:
-        if was_training:
-            model.train()
+    with evaluating(model):
+        for start in range(0, len(examples), EVAL_BATCH):
+            rows = slice(start, start + EVAL_BATCH)
+            p = model(as_tensor(indices[rows], backend))
+            loss = cross_entropy(p, _labels(examples.labels[rows], backend))
+            total += loss.item() * len(examples.labels[rows])
+            parts.append(p.to_numpy())
     probabilities = np.concatenate(parts) if parts else np.zeros(0)
     correct = (probabilities > 0.5).astype(np.int64) == examples.labels
     count = max(len(examples), 1)
@@ -234,27 +226,17 @@ def _train_epoch(
     A NaN/inf loss ends the pass at once and is returned as the loss.
     """
     backend = backend_of(model)
-    model.train()
+
+    def step(batch: list[int]) -> tuple[Tensor, int]:
+        p = model(as_tensor(indices[batch], backend))
+        right = int(np.sum((p.to_numpy() > 0.5) == labels[batch]))
+        return cross_entropy(p, _labels(labels[batch], backend)), right
+
     order = list(range(len(labels)))
     rng.shuffle(order)
     size = config.batch_size
     batches = [order[i : i + size] for i in range(0, len(order), size)]
-    loss_sum = 0.0
-    correct = 0
-    for done, batch in enumerate(batches, start=1):
-        optimizer.zero_grad()
-        p = model(as_tensor(indices[batch], backend))
-        loss = cross_entropy(p, _labels(labels[batch], backend))
-        value = loss.item()
-        if not math.isfinite(value):
-            return value, 0.0
-        loss.view(1).backward()
-        optimizer.step()
-        loss_sum += value * len(batch)
-        correct += int(np.sum((p.to_numpy() > 0.5) == labels[batch]))
-        if on_batch is not None:
-            on_batch(done, len(batches), value)
-    return loss_sum / len(labels), correct / len(labels)
+    return train_pass(model, optimizer, batches, step, on_batch)
 
 
 def fit_model(

@@ -91,11 +91,11 @@ class App(ABC):
         on_step: StepHook,
         should_stop: StopCheck | None = None,
     ) -> Outcome:
-        """Train with ``run_epochs``, reporting each epoch's log to ``on_epoch``."""
+        """Train with ``run_epochs``, reporting each epoch's record to ``on_epoch``.
 
-    @abstractmethod
-    def log_line(self, log: Any) -> str:
-        """The epoch line for ``log`` (the reporter adds the time)."""
+        A record has ``epoch``, ``epochs``, ``seconds``, ``loss`` and ``line()``, the
+        epoch line the reporter prints (adding the time).
+        """
 
     @abstractmethod
     def summary(self, result: Any) -> str:

@@ -173,9 +173,7 @@ def _train_and_save(
     app: App, config: RunConfig, out: Path, args: argparse.Namespace
 ) -> int:
     """Train, write the run directory and report; return the exit code."""
-    reporter = Reporter(
-        app.log_line, app.legend, args.log_every, args.quiet, sys.stdout, sys.stderr
-    )
+    reporter = Reporter(app.legend, args.log_every, args.quiet, sys.stdout, sys.stderr)
     backend = getattr(config, "backend", None)
     if backend in COMPILED_BACKENDS and not args.quiet:
         note_compiling(str(backend), sys.stderr)

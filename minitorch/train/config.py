@@ -39,6 +39,24 @@ def positive_int(name: str, value: object) -> int:
     return value
 
 
+def integer(name: str, value: object) -> int:
+    """``value`` if it is an integer (not a bool), else a ``ConfigError``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    return value
+
+
+def dropout_rate(value: object) -> float:
+    """``value`` as a float if it is a number in [0, 1), else a ``ConfigError``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0.0 <= value < 1.0
+    ):
+        raise ConfigError(f"dropout must be in [0, 1), got {value!r}")
+    return float(value)
+
+
 def is_number(value: object) -> bool:
     """An int or float that is not a bool."""
     return isinstance(value, int | float) and not isinstance(value, bool)

@@ -18,7 +18,6 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from ..autodiff import no_grad
 from ..images.data import (
     CLASSES,
     DigitsSplit,
@@ -32,11 +31,12 @@ from ..images.data import (
 from ..images.model import DigitsCNN, nll_loss
 from ..module import Module
 from ..optim import Optimizer
+from ..tensor import Tensor
 from .config import make_optimizer
 from .device import backend_of, make_backend
 from .digits_config import DigitsConfig
 from .loop import StepHook, StopCheck, Training
-from .validated import SplitEpoch, fit_validated
+from .validated import SplitEpoch, evaluating, fit_validated, train_pass
 
 EVAL_BATCH = 256
 
@@ -97,21 +97,15 @@ def build_model(config: DigitsConfig) -> DigitsCNN:
 def evaluate(model: Module, images: Images, labels: Labels) -> Evaluation:
     """Loss, accuracy and predictions in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
-    was_training = model.training
-    model.eval()
     total = 0.0
     predictions = []
-    try:
-        with no_grad():
-            for start in range(0, len(labels), EVAL_BATCH):
-                chunk = slice(start, start + EVAL_BATCH)
-                log_probs = model(to_tensor(images[chunk], backend))
-                loss = nll_loss(log_probs, one_hot(labels[chunk], backend))
-                total += loss.item() * len(labels[chunk])
-                predictions.append(log_probs.to_numpy().argmax(axis=1))
-    finally:
-        if was_training:
-            model.train()
+    with evaluating(model):
+        for start in range(0, len(labels), EVAL_BATCH):
+            chunk = slice(start, start + EVAL_BATCH)
+            log_probs = model(to_tensor(images[chunk], backend))
+            loss = nll_loss(log_probs, one_hot(labels[chunk], backend))
+            total += loss.item() * len(labels[chunk])
+            predictions.append(log_probs.to_numpy().argmax(axis=1))
     predicted = np.concatenate(predictions).astype(np.int64)
     count = max(len(labels), 1)
     return Evaluation(total / count, float(np.mean(predicted == labels)), predicted)
@@ -130,26 +124,15 @@ def train_epoch(
     Stops at the first step whose loss is NaN or infinite and returns that loss.
     """
     backend = backend_of(model)
-    model.train()
-    batches = batch_indices(len(split.train_labels), config.batch_size, rng)
-    loss_sum = 0.0
-    correct = 0
-    for done, indices in enumerate(batches, start=1):
+
+    def step(indices: list[int]) -> tuple[Tensor, int]:
         labels = split.train_labels[indices]
-        optimizer.zero_grad()
         log_probs = model(to_tensor(split.train_images[indices], backend))
-        loss = nll_loss(log_probs, one_hot(labels, backend))
-        value = loss.item()
-        if not math.isfinite(value):
-            return value, 0.0
-        loss.view(1).backward()
-        optimizer.step()
-        loss_sum += value * len(indices)
-        correct += int(np.sum(log_probs.to_numpy().argmax(axis=1) == labels))
-        if on_batch is not None:
-            on_batch(done, len(batches), value)
-    count = len(split.train_labels)
-    return loss_sum / count, correct / count
+        right = int(np.sum(log_probs.to_numpy().argmax(axis=1) == labels))
+        return nll_loss(log_probs, one_hot(labels, backend)), right
+
+    batches = batch_indices(len(split.train_labels), config.batch_size, rng)
+    return train_pass(model, optimizer, batches, step, on_batch)
 
 
 def fit_digits(

@@ -20,7 +20,6 @@ from .loop import StepHook, StopCheck
 
 if TYPE_CHECKING:
     from .digits import DigitsResult
-    from .validated import SplitEpoch
 
 # float64 copies alive at once per weight (value, gradient, Adam's two moments)
 # and per activation cell (forward values, gradients, pooling and conv scratch).
@@ -91,10 +90,6 @@ class DigitsApp(App):
         from .digits import fit_digits
 
         return fit_digits(config, on_epoch, on_step, should_stop)
-
-    def log_line(self, log: SplitEpoch) -> str:
-        """``Epoch N loss L train_acc A val_acc V``."""
-        return log.line()
 
     def summary(self, result: DigitsResult) -> str:
         """How the run ended and the kept weights' validation accuracy."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from .config import (
     ConfigError,
     RunConfig,
+    dropout_rate,
+    integer,
     is_number,
     learning_rate,
     one_of,
@@ -49,8 +51,7 @@ class DigitsConfig(RunConfig):
         positive_int("batch size", self.batch_size)
         if self.limit is not None:
             positive_int("limit", self.limit)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
+        integer("seed", self.seed)
         if len(self.channels) != 2:
             raise ConfigError(
                 f"channels must be two sizes (conv1, conv2), got {self.channels!r}"
@@ -58,8 +59,7 @@ class DigitsConfig(RunConfig):
         for size in self.channels:
             positive_int("channels", size)
         lr = learning_rate(self.lr)
-        if not is_number(self.dropout) or not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        dropout = dropout_rate(self.dropout)
         if not is_number(self.val_fraction) or not 0.0 < self.val_fraction < 1.0:
             raise ConfigError(
                 f"validation fraction must be in (0, 1), got {self.val_fraction!r}"
@@ -69,7 +69,7 @@ class DigitsConfig(RunConfig):
         return replace(
             self,
             lr=lr,
-            dropout=float(self.dropout),
+            dropout=dropout,
             val_fraction=float(self.val_fraction),
             channels=(self.channels[0], self.channels[1]),
         )

@@ -37,6 +37,11 @@ class EpochLog:
     total: int
     seconds: float
 
+    def line(self) -> str:
+        """The lecture's ``Epoch N loss L correct C/N``."""
+        count = f"{self.correct}/{self.total}"
+        return f"Epoch {self.epoch} loss {self.loss:.6f} correct {count}"
+
 
 @dataclass(kw_only=True)
 class FitResult(Training[EpochResult]):

@@ -17,7 +17,7 @@ from .app import App
 from .base import ModelFamily
 from .config import BACKENDS, RunConfig, TrainConfig
 from .device import add_backend_options
-from .fit import EpochLog, FitResult, fit
+from .fit import FitResult, fit
 from .loop import StepHook, StopCheck
 from .runs import write_run_files
 from .scalar_model import LECTURE_HIDDEN
@@ -106,12 +106,6 @@ class PlaneApp(App):
     ) -> FitResult:
         """``fit`` (2-D epochs are one or a few steps: no per-step reports)."""
         return fit(config, on_epoch=on_epoch, should_stop=should_stop)
-
-    def log_line(self, log: EpochLog) -> str:
-        """The lecture's ``Epoch N loss L correct C/N``."""
-        return (
-            f"Epoch {log.epoch} loss {log.loss:.6f} correct {log.correct}/{log.total}"
-        )
 
     def summary(self, result: FitResult) -> str:
         """How the run ended, then loss and count under the final weights."""

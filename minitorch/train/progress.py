@@ -7,7 +7,6 @@ is cleared before any other line is printed, so the two never mix.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any, TextIO
 
 WIDTH = 30
@@ -63,14 +62,12 @@ class Reporter:
 
     def __init__(
         self,
-        line: Callable[[Any], str],
         legend: str | None,
         log_every: int,
         quiet: bool,
         out: TextIO,
         err: TextIO,
     ) -> None:
-        self.line = line
         self.legend = legend
         self.log_every = log_every
         self.quiet = quiet
@@ -98,7 +95,7 @@ class Reporter:
             self.bar.update(done, f"epoch {self._epoch} loss {loss:.4f}")
 
     def on_epoch(self, log: Any) -> None:
-        """Count the epoch; print its line when due; move the bar."""
+        """Count the epoch; print its ``line()`` when due; move the bar."""
         self._epoch = log.epoch + 1
         self._seconds += log.seconds
         self._count += 1
@@ -107,7 +104,7 @@ class Reporter:
             if self.legend:
                 self.print(self.legend)
                 self.legend = None
-            self.print(f"{self.line(log)} time {mean:.4f}s")
+            self.print(f"{log.line()} time {mean:.4f}s")
             self._seconds, self._count = 0.0, 0
         if self._stepping:
             self.close()  # the next epoch's steps start a new bar

@@ -1,19 +1,25 @@
-"""Training that measures validation data after every epoch: the record and the loop.
+"""Training that measures validation data after every epoch: record, pass and loop.
 
 The digits CNN and the sentiment models both run a shuffled pass over their training
 data, then score the weights on held-out data; they share the epoch record, its
-log line, its ``metrics.json`` columns and the glue into the harness's epoch loop.
+log line, its ``metrics.json`` columns, the training pass, evaluation mode and the
+glue into the harness's epoch loop.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from .loop import StopCheck, Training, run_epochs
+from ..autodiff import no_grad
+from ..module import Module
+from ..optim import Optimizer
+from ..tensor import Tensor
+from .loop import StepHook, StopCheck, Training, run_epochs
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,52 @@ def history_columns(history: Sequence[SplitEpoch]) -> dict[str, list[float]]:
         "val_accuracy": [e.val_accuracy for e in history],
         "seconds": [e.seconds for e in history],
     }
+
+
+def train_pass(
+    model: Module,
+    optimizer: Optimizer,
+    batches: Sequence[list[int]],
+    step: Callable[[list[int]], tuple[Tensor, int]],
+    on_batch: StepHook | None = None,
+) -> tuple[float, float]:
+    """One pass over ``batches`` in training mode; ``(mean loss, accuracy)``.
+
+    ``step(batch)`` runs the model on the rows of ``batch`` and returns their mean
+    loss and how many it predicted right. A NaN/inf loss ends the pass at once and
+    is returned as the loss. ``on_batch(done, batches, loss)`` hears every step.
+    """
+    model.train()
+    loss_sum = 0.0
+    correct = 0
+    count = 0
+    for done, batch in enumerate(batches, start=1):
+        optimizer.zero_grad()
+        loss, right = step(batch)
+        value = loss.item()
+        if not math.isfinite(value):
+            return value, 0.0
+        loss.view(1).backward()
+        optimizer.step()
+        loss_sum += value * len(batch)
+        correct += right
+        count += len(batch)
+        if on_batch is not None:
+            on_batch(done, len(batches), value)
+    return loss_sum / count, correct / count
+
+
+@contextmanager
+def evaluating(model: Module) -> Iterator[None]:
+    """Eval mode (no dropout) and no graph inside; the model's own mode after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        if was_training:
+            model.train()
 
 
 class Scores(Protocol):
