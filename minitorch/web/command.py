@@ -65,17 +65,17 @@ def run(args: argparse.Namespace) -> int:
     from .server import WebApp, WebServer  # the HTTP stack loads only to serve
 
     app = WebApp()
-    if args.digits_run is not None:
+    runs = {
+        "--digits-run": (args.digits_run, app.digits.load_run),
+        "--sentiment-run": (args.sentiment_run, app.sentiment.load_run),
+    }
+    for option, (run_dir, load_run) in runs.items():
+        if run_dir is None:
+            continue
         try:
-            app.digits.load_run(args.digits_run)
+            load_run(run_dir)
         except (OSError, CheckpointError) as e:
-            print(f"error: --digits-run: {e}", file=sys.stderr)
-            return EXIT_BAD_RUN
-    if args.sentiment_run is not None:
-        try:
-            app.sentiment.load_run(args.sentiment_run)
-        except (OSError, CheckpointError) as e:
-            print(f"error: --sentiment-run: {e}", file=sys.stderr)
+            print(f"error: {option}: {e}", file=sys.stderr)
             return EXIT_BAD_RUN
     try:
         server = WebServer((args.host, args.port), app)
