@@ -281,7 +281,8 @@ def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
     no warning, the kernels simply compile in the process.
 
     The copy's ``__pycache__`` and the user cache directory are files, so numba
-    can create neither (file modes would not stop a root user).
+    can create neither (file modes would not stop a root user). ``1 / a`` needs one
+    map and one zip kernel: each compile costs this test about a second.
     """
     if os.environ.get("NUMBA_DISABLE_JIT") == "1":
         pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
@@ -297,7 +298,7 @@ def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
         import minitorch
         fast = minitorch.TensorBackend(minitorch.FastOps)
         a = minitorch.tensor([1.0, 2.0, 0.0], backend=fast)
-        print(minitorch.__file__, (a.exp() + 1.0 / a).to_numpy().tolist())
+        print(minitorch.__file__, (1.0 / a).to_numpy().tolist())
         """
     )
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
@@ -317,5 +318,5 @@ def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     where, values = result.stdout.split(maxsplit=1)
     assert where == str(copy / "__init__.py")
-    assert values.strip() == str([1.0 + np.e, float(np.exp(2.0)) + 0.5, float("inf")])
+    assert values.strip() == str([1.0, 0.5, float("inf")])
     assert not list(tmp_path.rglob("*.nbi"))
