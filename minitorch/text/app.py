@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..train.app import App
+from ..train.app import App, cnn_run_bytes
 from ..train.config import ConfigError
 from ..train.device import add_backend_options
 from ..train.loop import StepHook, StopCheck
@@ -23,14 +23,11 @@ if TYPE_CHECKING:
 
 # Sizes for the memory estimate made before any data is read: SST-2 has about
 # 15 000 distinct words and sentences of up to about 60; GloVe vectors have at
-# most 300 numbers. float64 copies alive per weight (value, gradient, Adam's two
-# moments) and per activation cell (forward, gradient, masks, scratch).
+# most 300 numbers.
 VOCABULARY = {"generated": 300, "sst2": 20_000}
 LONGEST = {"generated": 20, "sst2": 60}
 GLOVE_DIM = 300
 EVAL_BATCH = 256
-WEIGHT_COPIES = 4
-ACTIVATION_COPIES = 8
 
 
 class SentimentApp(App):
@@ -122,7 +119,7 @@ class SentimentApp(App):
         features = config.filters * len(config.widths)
         weights = 2 * vocab * dim + features * dim * sum(config.widths) + features
         cells = longest * (dim + features)
-        return (weights * WEIGHT_COPIES + EVAL_BATCH * cells * ACTIVATION_COPIES) * 8
+        return cnn_run_bytes(weights, EVAL_BATCH * cells)
 
     def fit(
         self,

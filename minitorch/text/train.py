@@ -22,7 +22,13 @@ from ..tensor_ops import TensorBackend
 from ..train.config import make_optimizer
 from ..train.device import backend_of
 from ..train.loop import Status, StepHook, StopCheck, Training
-from ..train.validated import SplitEpoch, evaluating, fit_validated, train_pass
+from ..train.validated import (
+    Scores,
+    SplitEpoch,
+    evaluating,
+    fit_validated,
+    train_pass,
+)
 from .config import SentimentConfig
 from .data import Corpus, Examples, Indices, Labels, Vocabulary, load_sst2
 from .embeddings import load_glove
@@ -35,11 +41,9 @@ UNKNOWN_VECTOR_SCALE = 0.25
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Scores):
     """Mean cross-entropy, accuracy and P(positive) of each sentence."""
 
-    loss: float
-    accuracy: float
     probabilities: npt.NDArray[np.float64]
 
     @property

@@ -19,6 +19,16 @@ from typing import Any, Protocol
 from .config import RunConfig
 from .loop import Status, StepHook, StopCheck
 
+# float64 copies alive at once in a CNN run, per weight (value, gradient, Adam's
+# two moments) and per activation cell (forward values, gradients, masks, scratch).
+WEIGHT_COPIES = 4
+ACTIVATION_COPIES = 8
+
+
+def cnn_run_bytes(weights: int, cells: int) -> int:
+    """Peak bytes of a CNN run with ``weights`` numbers and ``cells`` activations."""
+    return (weights * WEIGHT_COPIES + cells * ACTIVATION_COPIES) * 8
+
 
 class Outcome(Protocol):
     """How a run ended, as the harness reports it (``Training`` is one)."""

@@ -36,17 +36,15 @@ from .config import make_optimizer
 from .device import backend_of, make_backend
 from .digits_config import DigitsConfig
 from .loop import StepHook, StopCheck, Training
-from .validated import SplitEpoch, evaluating, fit_validated, train_pass
+from .validated import Scores, SplitEpoch, evaluating, fit_validated, train_pass
 
 EVAL_BATCH = 256
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Scores):
     """Mean NLL loss, accuracy and the predicted class of each image."""
 
-    loss: float
-    accuracy: float
     predictions: npt.NDArray[np.int64]
 
 

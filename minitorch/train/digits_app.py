@@ -13,18 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..images.data import SIDE
-from .app import App
+from .app import App, cnn_run_bytes
 from .device import add_backend_options
 from .digits_config import BACKENDS, DigitsConfig
 from .loop import StepHook, StopCheck
 
 if TYPE_CHECKING:
     from .digits import DigitsResult
-
-# float64 copies alive at once per weight (value, gradient, Adam's two moments)
-# and per activation cell (forward values, gradients, pooling and conv scratch).
-WEIGHT_COPIES = 4
-ACTIVATION_COPIES = 8
 
 
 class DigitsApp(App):
@@ -77,7 +72,7 @@ class DigitsApp(App):
         weights = c1 * taps + c1 + c1 * c2 * taps + c2 + c2 * SIDE * SIDE // 4 * 10
         cells = (c1 + c2) * SIDE * SIDE
         batch = max(config.batch_size, EVAL_BATCH)
-        return (weights * WEIGHT_COPIES + batch * cells * ACTIVATION_COPIES) * 8
+        return cnn_run_bytes(weights, batch * cells)
 
     def fit(
         self,

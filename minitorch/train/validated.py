@@ -1,9 +1,7 @@
-"""Training that measures validation data after every epoch: record, pass and loop.
+"""Training scored on validation data after every epoch (the digits and text apps).
 
-The digits CNN and the sentiment models both run a shuffled pass over their training
-data, then score the weights on held-out data; they share the epoch record, its
-log line, its ``metrics.json`` columns, the training pass, evaluation mode and the
-glue into the harness's epoch loop.
+The epoch record, its line and ``metrics.json`` columns, the training pass, eval
+mode and the glue into the harness's epoch loop.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
 
 from ..autodiff import no_grad
 from ..module import Module
@@ -24,11 +21,10 @@ from .loop import StepHook, StopCheck, Training, run_epochs
 
 @dataclass(frozen=True)
 class SplitEpoch:
-    """One finished epoch (``epoch`` counts from 1) of one model.
+    """One finished epoch (from 1) of one model (named if the run trains several).
 
     Training numbers are averaged over the epoch's steps (dropout on, weights
-    moving); validation numbers use the weights at the end of the epoch. ``model``
-    names which of a run's models trained (None when the run has one).
+    moving); validation numbers use the weights at the end of the epoch.
     """
 
     epoch: int
@@ -56,6 +52,14 @@ class SplitEpoch:
             f"{name}Epoch {self.epoch} loss {self.train_loss:.4f} "
             f"train_acc {self.train_accuracy:.4f} val_acc {self.val_accuracy:.4f}"
         )
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A model's mean loss and accuracy on some data."""
+
+    loss: float
+    accuracy: float
 
 
 def history_columns(history: Sequence[SplitEpoch]) -> dict[str, list[float]]:
@@ -115,33 +119,19 @@ def evaluating(model: Module) -> Iterator[None]:
             model.train()
 
 
-class Scores(Protocol):
-    """What validating the weights gives: a mean loss and an accuracy."""
-
-    @property
-    def loss(self) -> float:
-        """Mean loss over the validation data."""
-        ...
-
-    @property
-    def accuracy(self) -> float:
-        """Fraction of the validation data predicted right."""
-        ...
-
-
 def fit_validated(
     record: Training[SplitEpoch],
     epochs: int,
-    train_pass: Callable[[], tuple[float, float]],
+    train: Callable[[], tuple[float, float]],
     validate: Callable[[], Scores],
     on_epoch: Callable[[SplitEpoch], None] | None = None,
     should_stop: StopCheck | None = None,
     model: str | None = None,
 ) -> None:
-    """Run ``epochs`` of ``train_pass`` then ``validate`` in the harness's loop.
+    """Run ``epochs`` of ``train`` then ``validate`` in the harness's loop.
 
-    ``train_pass`` returns the epoch's ``(mean loss, accuracy)``; a NaN/inf loss
-    ends the run as diverged without validating. ``record.model`` is left in eval
+    ``train`` returns the epoch's ``(mean loss, accuracy)``; a NaN/inf loss ends
+    the run as diverged without validating. ``record.model`` is left in eval
     mode with the weights the loop kept.
     """
     epoch = 0
@@ -150,19 +140,11 @@ def fit_validated(
         nonlocal epoch
         epoch += 1
         began = time.perf_counter()
-        train_loss, train_accuracy = train_pass()
-        if not math.isfinite(train_loss):
-            return SplitEpoch(epoch, epochs, train_loss, 0.0, math.nan, 0.0, 0.0, model)
-        val = validate()
+        loss, accuracy = train()
+        val = validate() if math.isfinite(loss) else Scores(math.nan, 0.0)
+        seconds = time.perf_counter() - began
         return SplitEpoch(
-            epoch,
-            epochs,
-            train_loss,
-            train_accuracy,
-            val.loss,
-            val.accuracy,
-            time.perf_counter() - began,
-            model,
+            epoch, epochs, loss, accuracy, val.loss, val.accuracy, seconds, model
         )
 
     def report(_: int, numbers: SplitEpoch, seconds: float) -> None:
