@@ -5,31 +5,18 @@ Pure computation on a ``SentimentResult``; writing them is the caller's business
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
-from ..train.validated import history_columns
+from ..train.rundir import finite_or_none
+from ..train.validated import confusion_matrix, history_columns
 from .data import HARD_SLICE, Examples
 from .train import ModelRun, SentimentResult, evaluate
 
 FORMAT_VERSION = 1
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
-def confusion_matrix(
-    labels: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64]
-) -> list[list[int]]:
-    """``[[TN, FP], [FN, TP]]``: rows the true label (negative, positive)."""
-    matrix = np.zeros((2, 2), dtype=np.int64)
-    np.add.at(matrix, (labels, predicted), 1)
-    return [[int(v) for v in row] for row in matrix]
 
 
 def _accuracy(
@@ -68,8 +55,11 @@ def model_metrics(run: ModelRun, result: SentimentResult) -> dict[str, Any]:
         "history": history_columns(history),
         "accuracy": accuracy,
         "test_accuracy_by_kind": by_kind,
-        "test_loss": _finite_or_none(test_eval.loss),
-        "confusion_matrix": confusion_matrix(corpus.test.labels, test_eval.predictions),
+        "test_loss": finite_or_none(test_eval.loss),
+        # [[TN, FP], [FN, TP]]: rows the true label (negative, positive).
+        "confusion_matrix": confusion_matrix(
+            corpus.test.labels, test_eval.predictions, 2
+        ).tolist(),
         "total_seconds": sum(e.seconds for e in history),
     }
 

@@ -36,7 +36,14 @@ from .config import make_optimizer
 from .device import backend_of, make_backend
 from .digits_config import DigitsConfig
 from .loop import StepHook, StopCheck, Training
-from .validated import Scores, SplitEpoch, evaluating, fit_validated, train_pass
+from .validated import (
+    Scores,
+    SplitEpoch,
+    confusion_matrix,
+    evaluating,
+    fit_validated,
+    train_pass,
+)
 
 EVAL_BATCH = 256
 
@@ -72,16 +79,8 @@ class DigitsResult(Training[SplitEpoch]):
 
     def confusion(self) -> npt.NDArray[np.int64]:
         """``(10, 10)`` counts on validation: row = true digit, column = predicted."""
-        return confusion_matrix(self.split.val_labels, self.validation.predictions)
-
-
-def confusion_matrix(
-    labels: Labels, predictions: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """``(10, 10)`` counts of (true, predicted) pairs."""
-    matrix = np.zeros((CLASSES, CLASSES), dtype=np.int64)
-    np.add.at(matrix, (labels, predictions), 1)
-    return matrix
+        predicted = self.validation.predictions
+        return confusion_matrix(self.split.val_labels, predicted, CLASSES)
 
 
 def build_model(config: DigitsConfig) -> DigitsCNN:

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from ..autodiff import no_grad
 from ..module import Module
 from ..optim import Optimizer
@@ -104,6 +107,15 @@ def train_pass(
         if on_batch is not None:
             on_batch(done, len(batches), value)
     return loss_sum / count, correct / count
+
+
+def confusion_matrix(
+    labels: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], classes: int
+) -> npt.NDArray[np.int64]:
+    """``(classes, classes)`` counts of (true, predicted) pairs: row = true class."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)
+    return matrix
 
 
 @contextmanager
