@@ -480,14 +480,6 @@ def test_network_figure_draws_the_lectures_pictures_of_the_weights(
         assert status == 400 and "\n" not in body["error"], bad
 
 
-@pytest.fixture(scope="module")
-def sentiment_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    out = tmp_path_factory.mktemp("sentiment") / "run"
-    quick = ["--limit", "40", "--epochs", "1", "--threads", "1", "--quiet"]
-    assert main(["train", "sentiment", *quick, "--out", str(out)]) == 0
-    return out
-
-
 def test_sentiment_api_without_a_model_says_how_to_get_one(client: Client) -> None:
     status, body = client.json("/api/sentiment/status")
     assert status == 200 and body["ready"] is False

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from minitorch.cli import main
 from minitorch.train.digits import build_model
 from minitorch.train.digits_config import DigitsConfig
 from minitorch.web.server import WebServer
@@ -380,14 +379,6 @@ def test_digits_drawing_gives_ten_probabilities(page: Page, server: WebServer) -
         ".map((r) => Number(r.getAttribute('height')))"
     )
     assert len(heights) == 10 and sum(heights) == pytest.approx(190, abs=0.5)
-
-
-@pytest.fixture(scope="module")
-def sentiment_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sentiment") / "run"
-    quick = ["--limit", "40", "--epochs", "1", "--threads", "1", "--quiet"]
-    assert main(["train", "sentiment", *quick, "--out", str(out)]) == 0
-    return out
 
 
 def test_sentiment_scores_a_typed_sentence_with_coloured_ngrams(
