@@ -43,6 +43,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from . import fast_math, ieee754, operators
 from ._numba_index import (
     as_cpu_function,
     bind_operator,
@@ -74,6 +75,13 @@ __all__ = [
 # index maths costs nothing per cell, few enough that a 1024×1024 tensor still
 # splits into hundreds of tasks for the threads to share.
 CELLS_PER_TASK = 4096
+
+# Tile of a map or zip whose inputs are laid out column by column (a
+# transposed view): TILE_ROWS cells down a column are read in one run, applied
+# into a TILE_COLS × TILE_ROWS buffer (8 KiB, in the fastest cache), and
+# copied out row by row.
+TILE_ROWS = 32
+TILE_COLS = 32
 
 # Output cells a reduction folds side by side: their running values (4 KiB)
 # stay in the fastest cache while the fold walks the reduced dim.
@@ -181,6 +189,63 @@ def _merged_layout(
 merged_layout = njit(_merged_layout, inline="always")
 
 
+def _column_major(dims: int, out_strides: Any, strides: Any) -> bool:
+    """True if an input is read down columns while ``out`` is written along rows.
+
+    In the merged layout: ``out`` steps by 1 along its last dim, the input by 1
+    along the dim before it and by more than 1 along the last (a transposed
+    view). Such inputs are worth reading in tiles.
+    """
+    return (
+        dims >= 2
+        and out_strides[dims - 1] == 1
+        and strides[dims - 2] == 1
+        and strides[dims - 1] > 1
+    )
+
+
+column_major = njit(_column_major, inline="always")
+
+
+def _band_origin(
+    task: int, dims: int, shape: Any, o_str: Any, a_str: Any, b_str: Any
+) -> tuple[int, int, int, int, int]:
+    """Where band ``task`` starts: ``(o, p, q, first_row, rows)``.
+
+    A band is ``TILE_ROWS`` rows of one matrix (the last two merged dims);
+    ``o``, ``p`` and ``q`` are the storage positions of that matrix in
+    ``out``, ``a`` and ``b``.
+    """
+    height = shape[dims - 2]
+    bands = (height + TILE_ROWS - 1) // TILE_ROWS
+    first_row = (task % bands) * TILE_ROWS
+    o = 0
+    p = 0
+    q = 0
+    rest = task // bands
+    for d in range(dims - 3, -1, -1):
+        k = rest % shape[d]
+        rest //= shape[d]
+        o += k * o_str[d]
+        p += k * a_str[d]
+        q += k * b_str[d]
+    return o, p, q, first_row, min(TILE_ROWS, height - first_row)
+
+
+band_origin = njit(_band_origin, inline="always")
+
+
+def _band_count(dims: int, shape: Any) -> int:
+    """Bands of ``TILE_ROWS`` rows covering every matrix of ``shape``."""
+    matrices = 1
+    for d in range(dims - 2):
+        matrices *= shape[d]
+    return matrices * ((shape[dims - 2] + TILE_ROWS - 1) // TILE_ROWS)
+
+
+band_count = njit(_band_count, inline="always")
+
+
 # ---------------------------------------------------------------------------
 # Kernel templates: ``op`` is bound per operator by ``_specialise``
 # ---------------------------------------------------------------------------
@@ -203,6 +268,28 @@ def _map_template(
     dims, shape, o_str, i_str, _ = merged_layout(
         out_shape, out_strides, in_shape, in_strides, in_shape, in_strides
     )
+    if column_major(dims, o_str, i_str):
+        # Transposed input: 3.1 ms → 0.9 ms for ReLU on 1000² (exp 11 → 1.5 ms).
+        width = shape[dims - 1]
+        row_step = o_str[dims - 2]
+        col_step = i_str[dims - 1]
+        for task in prange(band_count(dims, shape)):
+            o, p, _, r0, rows = band_origin(task, dims, shape, o_str, i_str, i_str)
+            buffer = np.empty((TILE_COLS, TILE_ROWS))
+            for c0 in range(0, width, TILE_COLS):
+                cols = min(TILE_COLS, width - c0)
+                for c in range(cols):
+                    start = p + (c0 + c) * col_step + r0
+                    src = in_storage[start : start + rows]
+                    applied = buffer[c]
+                    for r in range(rows):
+                        applied[r] = op(src[r])
+                for r in range(rows):
+                    start = o + (r0 + r) * row_step + c0
+                    dst = out[start : start + cols]
+                    for c in range(cols):
+                        dst[c] = buffer[c, r]
+        return
     cols = shape[dims - 1]
     o_step = o_str[dims - 1]
     i_step = i_str[dims - 1]
@@ -260,6 +347,31 @@ def _zip_template(
     dims, shape, o_str, a_str, b_str = merged_layout(
         out_shape, out_strides, a_shape, a_strides, b_shape, b_strides
     )
+    if column_major(dims, o_str, a_str) and column_major(dims, o_str, b_str):
+        # Both inputs transposed: 4.4 ms → 1.3 ms for an add on 1000².
+        width = shape[dims - 1]
+        row_step = o_str[dims - 2]
+        a_col_step = a_str[dims - 1]
+        b_col_step = b_str[dims - 1]
+        for task in prange(band_count(dims, shape)):
+            o, p, q, r0, rows = band_origin(task, dims, shape, o_str, a_str, b_str)
+            buffer = np.empty((TILE_COLS, TILE_ROWS))
+            for c0 in range(0, width, TILE_COLS):
+                cols = min(TILE_COLS, width - c0)
+                for c in range(cols):
+                    a_start = p + (c0 + c) * a_col_step + r0
+                    b_start = q + (c0 + c) * b_col_step + r0
+                    a_run = a_storage[a_start : a_start + rows]
+                    b_run = b_storage[b_start : b_start + rows]
+                    applied = buffer[c]
+                    for r in range(rows):
+                        applied[r] = op(a_run[r], b_run[r])
+                for r in range(rows):
+                    start = o + (r0 + r) * row_step + c0
+                    dst = out[start : start + cols]
+                    for c in range(cols):
+                        dst[c] = buffer[c, r]
+        return
     cols = shape[dims - 1]
     o_step = o_str[dims - 1]
     a_step = a_str[dims - 1]
@@ -400,8 +512,24 @@ def _reduce_template(
 # ---------------------------------------------------------------------------
 
 
+# Operators whose C-library call numba cannot vectorise, and their arithmetic
+# twins that it can: exp, log and sigmoid maps of 10⁶ cells in 1.1, 1.2 and
+# 1.6 ms instead of 4.6, 4.6 and 10 ms (1 thread).
+VECTORISED_TWINS: dict[Callable[..., float], Callable[..., float]] = {
+    ieee754.exp: fast_math.exp,
+    ieee754.log: fast_math.log,
+    operators.sigmoid: fast_math.sigmoid,
+}
+
+
 def _specialise(template: T, fn: Callable[..., float], parallel: bool) -> T:
-    """Compile ``template`` with ``op`` bound to ``fn``, cached on disk if possible."""
+    """Compile ``template`` with ``op`` bound to ``fn``, cached on disk if possible.
+
+    ``fn`` is swapped for its ``VECTORISED_TWINS`` entry when it has one (not
+    under ``NUMBA_DISABLE_JIT``: the twins need compiled code).
+    """
+    if not jit_disabled():
+        fn = VECTORISED_TWINS.get(fn, fn)
     compiled = as_cpu_function(fn)
     key = operator_key(fn)
     threads = "parallel" if parallel else "serial"
