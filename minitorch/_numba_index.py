@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import numba
 import numba.core.event
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]
 from numba.extending import intrinsic
 
 from .tensor_data import broadcast_index, index_to_position, to_index
@@ -182,7 +182,7 @@ def cuda_kernel(fn: Callable[..., None]) -> CudaKernel:
 
 
 def _bits_to_float(typingctx: Any, bits: Any) -> Any:
-    """numba typing of ``bits_to_float``: an int64 read as a float64's bits."""
+    """Numba typing of ``bits_to_float``: an int64 read as a float64's bits."""
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return builder.bitcast(args[0], ir.DoubleType())
@@ -191,7 +191,7 @@ def _bits_to_float(typingctx: Any, bits: Any) -> Any:
 
 
 def _float_to_bits(typingctx: Any, value: Any) -> Any:
-    """numba typing of ``float_to_bits``: a float64's bits as an int64."""
+    """Numba typing of ``float_to_bits``: a float64's bits as an int64."""
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return builder.bitcast(args[0], ir.IntType(64))
@@ -200,7 +200,7 @@ def _float_to_bits(typingctx: Any, value: Any) -> Any:
 
 
 def _fused_multiply_add(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
-    """numba typing of ``fma``: ``a * b + c`` rounded once (LLVM's ``llvm.fma``)."""
+    """Numba typing of ``fma``: ``a * b + c`` rounded once (LLVM's ``llvm.fma``)."""
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         double = ir.DoubleType()
@@ -213,14 +213,14 @@ def _fused_multiply_add(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
 
 
 # ``a * b + c`` with one rounding, one instruction: what polynomial steps use.
-fma: Callable[[float, float, float], float] = intrinsic(_fused_multiply_add)
+fma = cast(Callable[[float, float, float], float], intrinsic(_fused_multiply_add))
 
 # Reinterpret a float64's 64 bits as an int64 and back (no conversion): what
 # vectorised exp and log use to build 2**k and split off an exponent. They
 # compile to nothing, so loops around them still vectorise; callable only
 # from compiled code.
-bits_to_float: Callable[[int], float] = intrinsic(_bits_to_float)
-float_to_bits: Callable[[float], int] = intrinsic(_float_to_bits)
+bits_to_float = cast(Callable[[int], float], intrinsic(_bits_to_float))
+float_to_bits = cast(Callable[[float], int], intrinsic(_float_to_bits))
 
 
 def num_threads() -> int:

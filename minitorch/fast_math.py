@@ -1,4 +1,4 @@
-"""exp, log and sigmoid written out in arithmetic, so compiled loops over them vectorise.
+"""exp, log and sigmoid in plain arithmetic, so compiled loops over them vectorise.
 
 numba calls the C library's ``exp`` and ``log`` once per cell: a call the
 compiler cannot turn into vector instructions, about five times numpy's time
@@ -81,7 +81,7 @@ exp = njit(_py_exp, inline="always")
 
 
 def _py_log(x: float) -> float:
-    """Natural log: ``-inf`` at ``±0``, ``nan`` below 0 and at ``nan``, ``inf`` at ``inf``.
+    """Natural log: ``-inf`` at ``±0``, ``nan`` below 0 and at ``nan``, ``inf`` at inf.
 
     ``x = 2**e m`` with ``sqrt(1/2) < m <= sqrt(2)``; ``log m = 2 atanh(s)`` for
     ``s = (m - 1) / (m + 1)``, whose odd series is summed to ``s**23`` (the rest
@@ -120,7 +120,7 @@ log = njit(_py_log, inline="always")
 
 
 def _py_sigmoid(x: float) -> float:
-    """``1 / (1 + e**-x)``, exponentiating ``-|x|`` only, as ``operators.sigmoid`` does."""
+    """``1 / (1 + e**-x)``, exponentiating only ``-|x|``, as ``operators.sigmoid``."""
     e = exp(-x if x >= 0.0 else x)
     return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
 

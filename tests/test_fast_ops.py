@@ -10,6 +10,7 @@ example of each test pays seconds of numba compile time and the rest are quick.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -17,13 +18,14 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 import minitorch
-from minitorch import Tensor, TensorBackend, fast_ops, operators
+from minitorch import Tensor, TensorBackend, fast_math, fast_ops, ieee754, operators
 from minitorch.fast_ops import FastOps
 from minitorch.tensor_ops import wrap_matrix_multiply
 
@@ -91,6 +93,108 @@ def test_long_reduction() -> None:
     np.testing.assert_allclose(
         a.sum(1).to_numpy(), a.to_numpy().sum(1, keepdims=True), rtol=1e-12, atol=1e-9
     )
+
+
+# ---------------------------------------------------------------------------
+# Transposed inputs: the tiled path of maps and zips
+# ---------------------------------------------------------------------------
+
+# (shape, storage order): matrices read down their columns, sizes that leave
+# partial bands and tiles, one with leading (batch) dims.
+COLUMN_MAJOR = [
+    ((130, 70), (1, 0)),
+    ((3, 65, 33), (0, 2, 1)),
+    ((2, 3, 5, 97), (1, 0, 3, 2)),
+]
+
+
+def _merged(t: Tensor, out: Tensor) -> tuple[int, Any, Any, Any, Any]:
+    return fast_ops._merged_layout(
+        out._tensor._shape,
+        out._tensor._strides,
+        t._tensor._shape,
+        t._tensor._strides,
+        t._tensor._shape,
+        t._tensor._strides,
+    )
+
+
+@pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
+def test_transposed_inputs_take_the_tiled_path(
+    shape: tuple[int, ...], order: tuple[int, ...]
+) -> None:
+    """The layouts below really are the ones the tiled loops handle."""
+    a = _big(shape, order, 5)
+    dims, _, o_str, a_str, _ = _merged(a, a.zeros())
+    assert fast_ops._column_major(dims, o_str, a_str)
+    dims, _, o_str, a_str, _ = _merged(a.contiguous(), a.zeros())
+    assert not fast_ops._column_major(dims, o_str, a_str)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+@pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
+def test_tiled_maps_and_zips_equal_simple_ops(
+    shape: tuple[int, ...],
+    order: tuple[int, ...],
+    parallel: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if parallel:
+        monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    a, b = _big(shape, order, 6), _big(shape, order, 7)
+    sa, sb = simple_twin(a), simple_twin(b)
+    for name in ("neg_map", "relu_map", "exp_map", "sigmoid_map"):
+        assert_same(getattr(FAST, name)(a), getattr(SIMPLE, name)(sa))
+    assert_same(FAST.log_map(FAST.exp_map(a)), SIMPLE.log_map(SIMPLE.exp_map(sa)))
+    for name in ("add_zip", "mul_zip", "lt_zip"):
+        assert_same(getattr(FAST, name)(a, b), getattr(SIMPLE, name)(sa, sb))
+    # Only one input transposed: the row-by-row path, same answers.
+    assert_same(FAST.add_zip(a, b.contiguous()), SIMPLE.add_zip(sa, sb.contiguous()))
+    np.testing.assert_array_equal((a + b).to_numpy(), a.to_numpy() + b.to_numpy())
+
+
+# ---------------------------------------------------------------------------
+# exp, log and sigmoid: the vectorised twins
+# ---------------------------------------------------------------------------
+
+INF = math.inf
+NAN = math.nan
+EDGES = [0.0, -0.0, INF, -INF, NAN, 709.78, 709.79, -745.1, -745.2, -708.4, -720.0]
+EDGES += [1e-310, 5e-324, 1.7e308, 1.0, 2.0, 0.5, 1e-300, -1e-300, 3.0, -3.0]
+
+
+def _spread(count: int, seed: int) -> list[float]:
+    """Values from tiny to huge, both signs, plus the IEEE edge cases."""
+    rng = np.random.default_rng(seed)
+    magnitudes = 10.0 ** rng.uniform(-320, 308, count)
+    signs = rng.choice([-1.0, 1.0], count)
+    near = rng.uniform(-750, 750, count)
+    return [*EDGES, *(magnitudes * signs).tolist(), *near.tolist()]
+
+
+@pytest.mark.parametrize("name", ["exp_map", "log_map", "sigmoid_map"])
+def test_vectorised_twins_equal_the_c_library(name: str) -> None:
+    """Same inf/nan/zero cells as SimpleOps, finite values within 1e-15 relative."""
+    values = _spread(4000, 8)
+    t = minitorch.tensor(values, backend=FAST)
+    got = getattr(FAST, name)(t).to_numpy()
+    expected = getattr(SIMPLE, name)(simple_twin(t)).to_numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    exact = ~np.isfinite(expected) | (expected == 0.0)
+    np.testing.assert_array_equal(got[exact], expected[exact])
+    normal = np.abs(expected) >= 2.2250738585072014e-308
+    np.testing.assert_allclose(got[normal], expected[normal], rtol=1e-15, atol=0)
+    subnormal = ~exact & ~normal
+    np.testing.assert_array_less(np.abs(got[subnormal] - expected[subnormal]), 1e-323)
+
+
+def test_vectorised_twins_replace_only_their_operators() -> None:
+    twins = fast_ops.VECTORISED_TWINS
+    assert twins[ieee754.exp] is fast_math.exp
+    assert twins[ieee754.log] is fast_math.log
+    assert twins[operators.sigmoid] is fast_math.sigmoid
+    assert operators.exp not in twins
 
 
 # ---------------------------------------------------------------------------
