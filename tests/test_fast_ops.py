@@ -423,3 +423,21 @@ def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
     assert where == str(copy / "__init__.py")
     assert values.strip() == str([1.0 + np.e, float(np.exp(2.0)) + 0.5, float("inf")])
     assert not list(tmp_path.rglob("*.nbi"))
+
+
+@pytest.mark.parametrize("given", [None, "active"])
+def test_openmp_threads_wait_passively_unless_told(given: str | None) -> None:
+    """Spinning OpenMP threads would take cores from the program between calls."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    script = "import os, minitorch.fast_ops; print(os.environ['OMP_WAIT_POLICY'])"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    assert result.stdout.strip() == (given or "passive")
