@@ -88,6 +88,27 @@ def test_large_tensors_span_many_tasks(
         )
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_reductions_fold_in_order_like_simple_ops(
+    order: tuple[int, ...], parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folds run side by side and several steps at a time, each cell in order.
+
+    Sizes leave partial groups of eight cells and of four steps; every result
+    equals SimpleOps' bit for bit.
+    """
+    if parallel:
+        monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    a = _big((7, 19, 13), order, 9)
+    s = simple_twin(a)
+    for dim in range(3):
+        for name in ("add_reduce", "mul_reduce", "max_reduce"):
+            got = getattr(FAST, name)(a, dim).to_numpy()
+            expected = getattr(SIMPLE, name)(s, dim).to_numpy()
+            np.testing.assert_array_equal(got, expected)
+
+
 def test_long_reduction() -> None:
     a = _big((20, 2000), (1, 0), 2)
     np.testing.assert_allclose(
