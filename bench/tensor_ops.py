@@ -21,8 +21,8 @@ often than short ones, which skews wall-time ratios under load).
 
 Run: ``python -m bench.tensor_ops [--rounds 7] [--threads 1 2] [--quick] [--json P]``.
 
-On a busy machine set ``OMP_WAIT_POLICY=passive``: numba's and torch's OpenMP
-threads otherwise spin while waiting.
+``OMP_WAIT_POLICY`` defaults to ``passive`` for both numba and torch (set before
+torch loads): spinning OpenMP threads would otherwise take cores between calls.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+# Both libraries' OpenMP threads wait passively, as minitorch sets for numba's
+# (torch, imported first, would otherwise spin between calls and take cores).
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import numpy as np
 import torch
