@@ -30,6 +30,10 @@ Three habits keep the kernels fast:
   values, and every cell is still folded in order from its start value, so
   results equal ``SimpleOps`` bit for bit.
 
+exp, log and sigmoid are compiled from ``fast_math``'s arithmetic twins of the
+``ieee754``/``operators`` functions (``VECTORISED_TWINS``): the C library's
+versions are calls that the compiler cannot vectorise.
+
 Small calls skip the threads altogether: waking them costs tens of
 microseconds on an idle machine (milliseconds on a busy one), more than the
 whole job, so below ``PARALLEL_MIN_WORK`` a serial compile of the same kernel
