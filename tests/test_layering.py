@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "tensor_layers": 2,
     # L3: compiled backends
     "fast_ops": 3,
+    "fast_matmul": 3,
     "cuda_ops": 3,
     "_numba_index": 3,
     "backends": 3,
