@@ -178,19 +178,22 @@ def _four_rows(
         row += a_row_step
         x30, x31, x32, x33 = four_steps(a_storage, row, a_k_step)
         for j in range(width):
-            c0[j] = c0[j] + x00 * b0[j] + x01 * b1[j] + x02 * b2[j] + x03 * b3[j]
-            c1[j] = c1[j] + x10 * b0[j] + x11 * b1[j] + x12 * b2[j] + x13 * b3[j]
-            c2[j] = c2[j] + x20 * b0[j] + x21 * b1[j] + x22 * b2[j] + x23 * b3[j]
-            c3[j] = c3[j] + x30 * b0[j] + x31 * b1[j] + x32 * b2[j] + x33 * b3[j]
+            # Read b once: after a store to c the compiler could not reuse b[j].
+            y0, y1, y2, y3 = b0[j], b1[j], b2[j], b3[j]
+            c0[j] = c0[j] + x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3
+            c1[j] = c1[j] + x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3
+            c2[j] = c2[j] + x20 * y0 + x21 * y1 + x22 * y2 + x23 * y3
+            c3[j] = c3[j] + x30 * y0 + x31 * y1 + x32 * y2 + x33 * y3
         k += 4
     while k < last_k:
         b0 = packed[k]
         x0, x1, x2, x3 = four_steps(a_storage, a_start + k * a_k_step, a_row_step)
         for j in range(width):
-            c0[j] += x0 * b0[j]
-            c1[j] += x1 * b0[j]
-            c2[j] += x2 * b0[j]
-            c3[j] += x3 * b0[j]
+            y0 = b0[j]
+            c0[j] += x0 * y0
+            c1[j] += x1 * y0
+            c2[j] += x2 * y0
+            c3[j] += x3 * y0
         k += 1
 
 
@@ -326,8 +329,8 @@ def _named_copy(fn: F, suffix: str) -> F:
     return cast(F, copy)
 
 
-# No fastmath: fused multiply-adds measured no faster here (1024²: 70-80 ms either
-# way, full fastmath 89 ms), and without them results equal SimpleOps' exactly.
+# No fastmath: fused multiply-adds would save about a tenth (1024²: 56-59 ms, not
+# 63-64) but round differently; without them results equal SimpleOps' exactly.
 tensor_matrix_multiply: MatMulKernel = cached_njit(
     _named_copy(_tensor_matrix_multiply, "parallel"),
     parallel=True,
