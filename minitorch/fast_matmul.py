@@ -4,7 +4,7 @@
 of blocks, each sized so that its data stays in one level of cache:
 
 1. **Pack b.** Every matrix of ``b`` is copied once into a contiguous buffer,
-   split into column blocks (``_pack_row``): a block is ``inner`` rows of at
+   split into column blocks (``_pack_rows``): a block is ``inner`` rows of at
    most ``MATMUL_COLS`` neighbouring values. Whatever ``b``'s strides were (a
    transposed view in the backward pass, say), the kernel then reads plain rows.
 2. **One task, one block of out.** A parallel task sums a block of at most
@@ -115,22 +115,44 @@ def _batch_starts(
 batch_starts = njit(_batch_starts, inline="always")
 
 
-def _pack_row(
-    packed: Any, k: int, b_storage: Storage, start: int, step: int, cols: int
+def _pack_rows(
+    packed: Any,
+    first_k: int,
+    last_k: int,
+    b_storage: Storage,
+    start: int,
+    k_step: int,
+    col_step: int,
+    cols: int,
 ) -> None:
-    """Copy row ``k`` of one matrix of ``b`` into ``packed[block, k]`` for each block.
+    """Copy rows ``first_k ≤ k < last_k`` of one matrix of ``b`` into ``packed``.
 
-    The row is ``cols`` values from ``start``, ``step`` apart.
+    ``start`` is where the matrix begins; row ``k``'s columns of block ``block``
+    go to ``packed[block, k]``. Rows laid out contiguously are copied row by
+    row; otherwise (a transposed ``b``) column by column, all the rows at once,
+    so that neighbouring values are read together, not one per cache line
+    (1024² bᵀ: 1.7 ms, not 3.5; contiguous rows row by row: 0.5 ms, not 1.5).
     """
     width = packed.shape[2]
-    for block in range(packed.shape[0]):
-        first = block * width
-        run = packed[block, k]
-        for j in range(min(width, cols - first)):
-            run[j] = b_storage[start + (first + j) * step]
+    blocks = packed.shape[0]
+    if col_step == 1:
+        for k in range(first_k, last_k):
+            for block in range(blocks):
+                first = block * width
+                run = packed[block, k]
+                row = start + k * k_step + first
+                for j in range(min(width, cols - first)):
+                    run[j] = b_storage[row + j]
+    else:
+        for block in range(blocks):
+            first = block * width
+            for j in range(min(width, cols - first)):
+                column = start + (first + j) * col_step
+                for k in range(first_k, last_k):
+                    packed[block, k, j] = b_storage[column + k * k_step]
 
 
-pack_row = njit(_pack_row, inline="always")
+pack_rows = njit(_pack_rows, inline="always")
 
 
 def _four_steps(
@@ -285,11 +307,23 @@ def _tensor_matrix_multiply(
     col_blocks, width = split(cols, MATMUL_COLS)
     row_blocks, height = split(rows, MATMUL_ROWS)
     packed = np.empty((b_matrices, col_blocks, inner, width))
-    for task in prange(b_matrices * inner):
-        matrix = task // inner
-        k = task % inner
-        start = matrix_start(matrix, b_shape, b_strides) + k * b_k_step
-        pack_row(packed[matrix], k, b_storage, start, b_col_step, cols)
+    # Eight rows of b per task: a cache line holds eight values.
+    groups = (inner + 7) // 8
+    for task in prange(b_matrices * groups):
+        matrix = task // groups
+        first_k = (task % groups) * 8
+        last_k = min(inner, first_k + 8)
+        start = matrix_start(matrix, b_shape, b_strides)
+        pack_rows(
+            packed[matrix],
+            first_k,
+            last_k,
+            b_storage,
+            start,
+            b_k_step,
+            b_col_step,
+            cols,
+        )
 
     a_row_step = a_strides[len(a_strides) - 2]
     a_k_step = a_strides[len(a_strides) - 1]
