@@ -158,7 +158,7 @@ pack_rows = njit(_pack_rows, inline="always")
 def _four_steps(
     a_storage: Storage, start: int, step: int
 ) -> tuple[float, float, float, float]:
-    """Four values of ``a`` along the shared dim, ``step`` apart from ``start``."""
+    """Four values of ``a``, ``step`` apart from ``start`` (along a row or a column)."""
     return (
         a_storage[start],
         a_storage[start + step],
