@@ -143,10 +143,10 @@ def backpropagate(
     """
     if variable._inputs is None:  # a constant takes no derivative
         return
-    inner, leaves = _reach(variable)
-    plain = variable._plain_derivatives  # one kind of node per graph
-    variable._pending = deriv
     try:
+        inner, leaves = _reach(variable)
+        plain = variable._plain_derivatives  # one kind of node per graph
+        variable._pending = deriv
         for var in inner:
             d = var._pending
             var._pending = None
@@ -182,8 +182,8 @@ def backpropagate(
             leaf.accumulate_derivative(d)
             if observer is not None:
                 observer(BackpropStep(leaf, d, (), _still_pending(leaves)))
-    except BaseException:
-        for node in inner + leaves:  # leave every node ready for another walk
+    except BaseException:  # wherever it stopped: every node ready for another walk
+        for node in topological_sort(variable):
             node._pending = None
         raise
 

@@ -424,6 +424,26 @@ def test_backward_that_raises_half_way_leaves_the_graph_ready() -> None:
         assert var._pending is None
 
 
+def test_backward_interrupted_while_ordering_the_graph_leaves_it_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    x = Scalar(2.0)
+    shared = x * x
+    out = shared * 3.0 + shared
+
+    def interrupt(node: Scalar) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(minitorch.autodiff, "_newest_first", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        out.backward()
+    monkeypatch.undo()
+    assert all(v._pending is None for v in minitorch.topological_sort(out))
+    assert x.derivative is None
+    out.backward()
+    assert x.derivative == 16.0  # d(4x²)/dx at 2
+
+
 def test_two_threads_backpropagate_their_own_graphs_at_once() -> None:
     start = threading.Barrier(2)
     results: dict[int, float | None] = {}
