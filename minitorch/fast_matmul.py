@@ -302,14 +302,14 @@ def _few_rows(
     b_storage: Storage,
     b_start: int,
     b_k_step: int,
-    b_col_step: int,
     inner: int,
     width: int,
 ) -> None:
-    """``width`` columns of a matrix of out with few rows, read straight from ``b``.
+    """``width`` columns of a product with few rows, read straight from ``b``.
 
-    The starts are those of the block's first row and column. One row of sums
-    at a time, in order of ``k``; the loop along the row is the SIMD one.
+    The starts are those of the block's first row and column; ``b``'s rows must
+    be contiguous. One row of sums at a time, in order of ``k``; the loop along
+    the row (a contiguous slice of ``b``) becomes SIMD code.
     """
     c = np.empty(width)
     for i in range(rows):
@@ -317,14 +317,9 @@ def _few_rows(
         for k in range(inner):
             x = a_storage[a_start + i * a_row_step + k * a_k_step]
             row = b_start + k * b_k_step
-            if b_col_step == 1:
-                # A contiguous slice: the loop below becomes SIMD code.
-                b_run = b_storage[row : row + width]
-                for j in range(width):
-                    c[j] += x * b_run[j]
-            else:
-                for j in range(width):
-                    c[j] += x * b_storage[row + j * b_col_step]
+            b_run = b_storage[row : row + width]
+            for j in range(width):
+                c[j] += x * b_run[j]
         at = out_start + i * out_row_step
         for j in range(width):
             out[at + j * out_col_step] = c[j]
@@ -350,6 +345,7 @@ def _tensor_matrix_multiply(
     ``out``'s, so a batch dim of size 1 is reused for every batch (stride 0 in
     effect). First every row of every matrix of ``b`` is packed (in parallel),
     then the blocks of ``out`` are summed (in parallel), see the module's notes.
+    Two parallel loops, not more: each costs seconds of compile time.
     """
     dims = len(out_shape)
     rows = out_shape[dims - 2]
@@ -368,37 +364,11 @@ def _tensor_matrix_multiply(
     out_row_step = out_strides[dims - 2]
     out_col_step = out_strides[dims - 1]
     col_blocks, width = split(cols, MATMUL_COLS)
-    if rows < PACK_MIN_ROWS and b_col_step == 1:
-        for task in prange(matrices * col_blocks):
-            batch = task // col_blocks
-            first_col = (task % col_blocks) * width
-            out_start, a_start, b_matrix = batch_starts(
-                batch, out_shape, out_strides, a_shape, a_strides, b_shape
-            )
-            b_start = matrix_start(b_matrix, b_shape, b_strides)
-            few_rows(
-                out,
-                out_start + first_col * out_col_step,
-                out_row_step,
-                out_col_step,
-                rows,
-                a_storage,
-                a_start,
-                a_row_step,
-                a_k_step,
-                b_storage,
-                b_start + first_col * b_col_step,
-                b_k_step,
-                b_col_step,
-                inner,
-                min(width, cols - first_col),
-            )
-        return
-
     row_blocks, height = split(rows, MATMUL_ROWS)
-    packed = np.empty((b_matrices, col_blocks, inner, width))
+    few = rows < PACK_MIN_ROWS and b_col_step == 1
+    packed = np.empty((0 if few else b_matrices, col_blocks, inner, width))
     groups = (inner + PACK_GROUP - 1) // PACK_GROUP
-    for task in prange(b_matrices * groups):
+    for task in prange(len(packed) * groups):
         matrix = task // groups
         first_k = (task % groups) * PACK_GROUP
         last_k = min(inner, first_k + PACK_GROUP)
@@ -425,15 +395,36 @@ def _tensor_matrix_multiply(
         out_start, a_start, b_matrix = batch_starts(
             batch, out_shape, out_strides, a_shape, a_strides, b_shape
         )
-        c = np.zeros((min(height, rows - first_row), min(width, cols - first_col)))
-        a_start += first_row * a_row_step
-        multiply_block(
-            c, a_storage, a_start, a_row_step, a_k_step, packed[b_matrix, col_block]
-        )
         out_start += first_row * out_row_step + first_col * out_col_step
-        for i in range(c.shape[0]):
-            for j in range(c.shape[1]):
-                out[out_start + i * out_row_step + j * out_col_step] = c[i, j]
+        a_start += first_row * a_row_step
+        block_rows = min(height, rows - first_row)
+        block_cols = min(width, cols - first_col)
+        if few:
+            b_start = matrix_start(b_matrix, b_shape, b_strides) + first_col
+            few_rows(
+                out,
+                out_start,
+                out_row_step,
+                out_col_step,
+                block_rows,
+                a_storage,
+                a_start,
+                a_row_step,
+                a_k_step,
+                b_storage,
+                b_start,
+                b_k_step,
+                inner,
+                block_cols,
+            )
+        else:
+            c = np.zeros((block_rows, block_cols))
+            multiply_block(
+                c, a_storage, a_start, a_row_step, a_k_step, packed[b_matrix, col_block]
+            )
+            for i in range(block_rows):
+                for j in range(block_cols):
+                    out[out_start + i * out_row_step + j * out_col_step] = c[i, j]
 
 
 def _named_copy(fn: F, suffix: str) -> F:
