@@ -352,6 +352,43 @@ def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
     assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
 
 
+@pytest.mark.slow
+def test_matmul_kernels_compile_once_per_machine(tmp_path: Path) -> None:
+    """Both matmul compiles (serial, parallel) load from disk in a second process."""
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from minitorch import _numba_index
+        from minitorch.fast_matmul import serial_matrix_multiply, tensor_matrix_multiply
+
+        calls = []
+        _numba_index.on_first_compile(lambda: calls.append(1))
+        out, a = np.zeros(4), np.arange(4.0)
+        shape = np.array([1, 2, 2], np.int32)
+        strides = np.array([4, 2, 1], np.int32)
+        for kernel in (serial_matrix_multiply, tensor_matrix_multiply):
+            kernel(out, shape, strides, a, shape, strides, a, shape, strides)
+        print(len(calls), out.tolist())
+        """
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=True,
+        ).stdout.split(maxsplit=1)
+        for _ in range(2)
+    ]
+    assert [count for count, _ in runs] == ["1", "0"]
+    assert all(values.strip() == "[2.0, 3.0, 6.0, 11.0]" for _, values in runs)
+
+
 def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
     """No writable cache location (read-only install, no user cache): no error,
     no warning, the kernels simply compile in the process.
