@@ -62,10 +62,10 @@ from ._numba_index import (
     operator_key,
     prange,
 )
+from .fast_matmul import serial_matrix_multiply, tensor_matrix_multiply
 from .tensor_data import Shape, Storage, Strides
 from .tensor_ops import (
     MapKernel,
-    MatMulKernel,
     ReduceKernel,
     TensorOps,
     ZipKernel,
@@ -604,114 +604,6 @@ def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
     return _specialise(_reduce_template, fn, parallel=True)
 
 
-# ---------------------------------------------------------------------------
-# Matrix multiply
-# ---------------------------------------------------------------------------
-
-# Output block computed by one matmul task: its running sums (16 × 64 floats,
-# 8 KiB) stay in the fastest cache while the task walks the shared dim, and
-# every value of ``b`` loaded serves 16 rows.
-MATMUL_ROWS = 16
-MATMUL_COLS = 64
-
-
-def _tensor_matrix_multiply(
-    out: Storage,
-    out_shape: Shape,
-    out_strides: Strides,
-    a_storage: Storage,
-    a_shape: Shape,
-    a_strides: Strides,
-    b_storage: Storage,
-    b_shape: Shape,
-    b_strides: Strides,
-) -> None:
-    """Batched product ``out[.., i, j] = Σ_k a[.., i, k] · b[.., k, j]``, any strides.
-
-    Inputs have at least 3 dims; their leading (batch) dims broadcast to
-    ``out``'s, so a batch dim of size 1 is reused for every batch (stride 0 in
-    effect). One parallel task computes a ``MATMUL_ROWS × MATMUL_COLS`` block of
-    one matrix, in the order i-k-j: the innermost loop walks a row of ``b`` and
-    a row of the block's sums, both in order, which the compiler turns into
-    SIMD instructions (several multiply-adds per instruction).
-    """
-    dims = len(out_shape)
-    rows = out_shape[dims - 2]
-    cols = out_shape[dims - 1]
-    inner = a_shape[len(a_shape) - 1]
-    a_row_step = a_strides[len(a_strides) - 2]
-    a_k_step = a_strides[len(a_strides) - 1]
-    b_k_step = b_strides[len(b_strides) - 2]
-    b_col_step = b_strides[len(b_strides) - 1]
-    out_row_step = out_strides[dims - 2]
-    out_col_step = out_strides[dims - 1]
-    a_off = dims - len(a_shape)
-    b_off = dims - len(b_shape)
-    matrices = len(out) // (rows * cols) if rows * cols > 0 else 0
-    row_blocks = (rows + MATMUL_ROWS - 1) // MATMUL_ROWS
-    col_blocks = (cols + MATMUL_COLS - 1) // MATMUL_COLS
-    per_matrix = row_blocks * col_blocks
-    # Neighbouring tasks share a column block, so the slice of ``b`` it reads
-    # is still cached when the next task (same thread, next rows) needs it.
-    for task in prange(matrices * per_matrix):
-        batch = task // per_matrix
-        first_row = (task % row_blocks) * MATMUL_ROWS
-        first_col = ((task % per_matrix) // row_blocks) * MATMUL_COLS
-        height = min(MATMUL_ROWS, rows - first_row)
-        width = min(MATMUL_COLS, cols - first_col)
-        # Where this batch's three matrices start (batch dims broadcast).
-        out_start = 0
-        a_start = 0
-        b_start = 0
-        rest = batch
-        for d in range(dims - 3, -1, -1):
-            k = rest % out_shape[d]
-            rest //= out_shape[d]
-            out_start += k * out_strides[d]
-            if d >= a_off and a_shape[d - a_off] != 1:
-                a_start += k * a_strides[d - a_off]
-            if d >= b_off and b_shape[d - b_off] != 1:
-                b_start += k * b_strides[d - b_off]
-        a_start += first_row * a_row_step
-        b_start += first_col * b_col_step
-        acc = np.zeros((MATMUL_ROWS, MATMUL_COLS))
-        if b_col_step == 1:
-            for k in range(inner):
-                b_row = b_start + k * b_k_step
-                b_run = b_storage[b_row : b_row + width]
-                for i in range(height):
-                    a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
-                    acc_row = acc[i]
-                    for j in range(width):
-                        acc_row[j] += a_ik * b_run[j]
-        else:
-            for k in range(inner):
-                b_row = b_start + k * b_k_step
-                b_col = b_storage[b_row : b_row + (width - 1) * b_col_step + 1]
-                b_strided = b_col[::b_col_step]
-                for i in range(height):
-                    a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
-                    acc_row = acc[i]
-                    for j in range(width):
-                        acc_row[j] += a_ik * b_strided[j]
-        for i in range(height):
-            o = out_start + (first_row + i) * out_row_step + first_col * out_col_step
-            out_run = out[o : o + (width - 1) * out_col_step + 1 : out_col_step]
-            acc_row = acc[i]
-            for j in range(width):
-                out_run[j] = acc_row[j]
-
-
-tensor_matrix_multiply: MatMulKernel = cached_njit(
-    bind_operator(_tensor_matrix_multiply, op, "parallel"),
-    parallel=True,
-    fastmath=True,
-)
-_serial_matrix_multiply: MatMulKernel = cached_njit(
-    bind_operator(_tensor_matrix_multiply, op, "serial"), fastmath=True
-)
-
-
 K = TypeVar("K", bound=Callable[..., None])
 
 
@@ -782,7 +674,7 @@ def _reduce_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ReduceKer
 
 
 _matrix_multiply_kernel = SizedKernel(
-    tensor_matrix_multiply, _serial_matrix_multiply, _multiply_adds
+    tensor_matrix_multiply, serial_matrix_multiply, _multiply_adds
 )
 
 

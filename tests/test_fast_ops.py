@@ -21,11 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minitorch
-from minitorch import Tensor, TensorBackend, fast_math, fast_ops, ieee754, operators
+from minitorch import (
+    Tensor,
+    TensorBackend,
+    fast_math,
+    fast_matmul,
+    fast_ops,
+    ieee754,
+    operators,
+)
 from minitorch.fast_ops import FastOps
 from minitorch.tensor_ops import wrap_matrix_multiply
 
@@ -229,13 +239,87 @@ def test_big_matmul_of_transposed_views(
 ) -> None:
     """Parallel kernel, any strides: ``a`` is a transposed view, ``b`` either kind.
 
-    Rows of 41 and columns of 137 split into MATMUL_ROWS × MATMUL_COLS blocks
-    with partial last ones.
+    41 rows are ten groups of four and one left over; 137 columns are two
+    column blocks of 69 (the last one 68 wide).
     """
     monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
     a = _big((3, 41, 30), (0, 2, 1), 3)
     b = _big((3, 30, 137), b_order, 4)
     np.testing.assert_allclose((a @ b).to_numpy(), a.to_numpy() @ b.to_numpy())
+
+
+ODD_SIZES = st.sampled_from([1, 3, 17, 65, 257])
+
+
+def ordered_matmul(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``a @ b`` summed as ``SimpleOps`` sums: from 0.0, each product rounded, in
+    order of the shared dim (numpy's matmul adds in another order)."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    out = np.zeros((*batch, a.shape[-2], b.shape[-1]))
+    for k in range(a.shape[-1]):
+        out = out + a[..., :, k : k + 1] * b[..., k : k + 1, :]
+    return out
+
+
+@st.composite
+def odd_matmul_pairs(draw: st.DrawFn) -> tuple[Tensor, Tensor]:
+    """``a (.., n, k) @ b (.., k, m)`` with n, k, m drawn from ``ODD_SIZES``.
+
+    Batch dims broadcast (a size-1 or missing batch dim on either side) and
+    each input is stored in a random dim order, a transposed view included.
+    """
+    n, k, m = draw(ODD_SIZES), draw(ODD_SIZES), draw(ODD_SIZES)
+    batch_a, batch_b = draw(
+        st.sampled_from(
+            [((), ()), ((2,), (2,)), ((1,), (3,)), ((3,), ()), ((2, 1), (2,))]
+        )
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pair = []
+    for shape in ((*batch_a, n, k), (*batch_b, k, m)):
+        values = rng.uniform(-3, 3, int(np.prod(shape)))
+        order = draw(st.permutations(range(len(shape))))
+        pair.append(Tensor(strided_data(values.tolist(), shape, order), backend=FAST))
+    return pair[0], pair[1]
+
+
+@settings(max_examples=25)
+@given(odd_matmul_pairs())
+def test_matmul_of_odd_sizes_sums_like_simple_ops(pair: tuple[Tensor, Tensor]) -> None:
+    """Both kernels, every block edge case: bit for bit the ordered sums."""
+    a, b = pair
+    expected = ordered_matmul(a.to_numpy(), b.to_numpy())
+    for kernel in (fast_ops.tensor_matrix_multiply, fast_matmul.serial_matrix_multiply):
+        got = wrap_matrix_multiply(kernel)(a, b).to_numpy()
+        np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=20)
+@given(matmul_tensors(backend=FAST))
+def test_matmul_equals_simple_ops_bit_for_bit(pair: tuple[Tensor, Tensor]) -> None:
+    a, b = pair
+    expected = SIMPLE.matrix_multiply(simple_twin(a), simple_twin(b)).to_numpy()
+    np.testing.assert_array_equal(ordered_matmul(a.to_numpy(), b.to_numpy()), expected)
+    np.testing.assert_array_equal((a @ b).to_numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b"),
+    [((0, 3), (3, 4)), ((2, 0), (0, 3)), ((3, 4), (4, 0)), ((0, 2, 3), (3, 4))],
+)
+def test_matmul_with_an_empty_dim(
+    shape_a: tuple[int, ...], shape_b: tuple[int, ...]
+) -> None:
+    """An empty shared dim sums nothing (zeros); an empty out is simply empty."""
+    a = minitorch.zeros(shape_a, backend=FAST) + 1.0
+    b = minitorch.zeros(shape_b, backend=FAST) + 1.0
+    expected = np.ones(shape_a) @ np.ones(shape_b)
+    for kernel in (fast_ops.tensor_matrix_multiply, fast_matmul.serial_matrix_multiply):
+        got = wrap_matrix_multiply(kernel)(a, b).to_numpy()
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
 
 
 # ---------------------------------------------------------------------------
@@ -399,6 +483,43 @@ def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
     assert [count for count, _ in runs] == ["1", "0"]
     assert all(values.strip() == "[-0.0, -1.0, -2.0]" for _, values in runs)
     assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
+
+
+@pytest.mark.slow
+def test_matmul_kernels_compile_once_per_machine(tmp_path: Path) -> None:
+    """Both matmul compiles (serial, parallel) load from disk in a second process."""
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from minitorch import _numba_index
+        from minitorch.fast_matmul import serial_matrix_multiply, tensor_matrix_multiply
+
+        calls = []
+        _numba_index.on_first_compile(lambda: calls.append(1))
+        out, a = np.zeros(4), np.arange(4.0)
+        shape = np.array([1, 2, 2], np.int32)
+        strides = np.array([4, 2, 1], np.int32)
+        for kernel in (serial_matrix_multiply, tensor_matrix_multiply):
+            kernel(out, shape, strides, a, shape, strides, a, shape, strides)
+        print(len(calls), out.tolist())
+        """
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=True,
+        ).stdout.split(maxsplit=1)
+        for _ in range(2)
+    ]
+    assert [count for count, _ in runs] == ["1", "0"]
+    assert all(values.strip() == "[2.0, 3.0, 6.0, 11.0]" for _, values in runs)
 
 
 def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:

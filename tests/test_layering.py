@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     # L3: compiled backends
     "fast_math": 3,
     "fast_ops": 3,
+    "fast_matmul": 3,
     "cuda_ops": 3,
     "_numba_index": 3,
     "backends": 3,
