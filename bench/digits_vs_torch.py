@@ -34,6 +34,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# Both libraries' OpenMP threads wait passively, as minitorch sets for numba's
+# (torch, imported first, would otherwise spin between calls and take cores).
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 import numpy as np
 import numpy.typing as npt
 import torch

@@ -4,7 +4,10 @@ Each case runs one backend primitive (map, zip, reduce, matrix multiply) the way
 tensor Functions call it (``backend.exp_map(a)``, ``backend.add_zip(a, b)``, ...,
 output allocation included) next to the equivalent numpy and torch call on the
 same values; the small case goes through ``Tensor`` itself (``a + b``, autodiff
-bookkeeping included). Inputs are float64 everywhere. Every contender's result
+bookkeeping included). For transposed inputs numpy's result keeps the input's
+(column-major) layout, while minitorch's results are always row-major: the column
+"fast/numpy, row-major out" compares with numpy writing into a row-major array
+(``out=``), the same work. Inputs are float64 everywhere. Every contender's result
 must equal numpy's (1e-9 relative) before any timing; contenders take turns
 within each round, and each is called once before timing, so numba's compile
 (or cache load) is not counted. SimpleOps only runs on the small sizes.
@@ -18,8 +21,8 @@ often than short ones, which skews wall-time ratios under load).
 
 Run: ``python -m bench.tensor_ops [--rounds 7] [--threads 1 2] [--quick] [--json P]``.
 
-On a busy machine set ``OMP_WAIT_POLICY=passive``: numba's and torch's OpenMP
-threads otherwise spin while waiting.
+``OMP_WAIT_POLICY`` defaults to ``passive`` for both numba and torch (set before
+torch loads): spinning OpenMP threads would otherwise take cores between calls.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+# Both libraries' OpenMP threads wait passively, as minitorch sets for numba's
+# (torch, imported first, would otherwise spin between calls and take cores).
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import numpy as np
 import torch
@@ -71,6 +78,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         np_fn: Callable[..., object],
         torch_fn: Callable[..., object],
         permute: bool = False,
+        row_major: Callable[..., object] | None = None,
     ) -> None:
         fast_in = [_tensor(x, FAST) for x in inputs]
         simple_in = [_tensor(x, SIMPLE) for x in inputs]
@@ -86,6 +94,10 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
             "numpy": lambda: np_fn(*np_in),
             "torch": lambda: torch_fn(*torch_in),
         }
+        if permute and row_major is not None:
+            # numpy keeps a transposed input's layout in its result; minitorch's
+            # results are row-major, so this is numpy doing the same work.
+            contenders["numpy_c"] = lambda: row_major(*np_in)
         if max(x.size for x in inputs) <= SIMPLE_MAX_CELLS:
             contenders["simple"] = lambda: ours(SIMPLE, *simple_in)
         cases.append((label, contenders))
@@ -124,8 +136,31 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         np_sigmoid,
         torch.sigmoid,
     )
-    add(f"map relu {cells} transposed", [x], relu_map, np_relu, torch.relu, True)
-    add(f"map exp {cells} transposed", [x], exp_map, np.exp, torch.exp, True)
+
+    def c_out(ufunc: Callable[..., object]) -> Callable[..., object]:
+        return lambda *a: ufunc(*a, out=np.empty(a[0].shape))
+
+    def relu_c(a: np.ndarray) -> object:
+        return np.maximum(a, 0.0, out=np.empty(a.shape))
+
+    add(
+        f"map relu {cells} transposed",
+        [x],
+        relu_map,
+        np_relu,
+        torch.relu,
+        True,
+        relu_c,
+    )
+    add(
+        f"map exp {cells} transposed",
+        [x],
+        exp_map,
+        np.exp,
+        torch.exp,
+        True,
+        c_out(np.exp),
+    )
     add(
         f"zip mul {cells}",
         [x, y],
@@ -133,7 +168,15 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         np.multiply,
         torch.mul,
     )
-    add(f"zip add {cells} transposed", [x, y], add_zip, np.add, torch.add, True)
+    add(
+        f"zip add {cells} transposed",
+        [x, y],
+        add_zip,
+        np.add,
+        torch.add,
+        True,
+        c_out(np.add),
+    )
     add(f"zip add {cells} + (1,{n})", [x, row], add_zip, np.add, torch.add)
     add(f"zip add {cells} + ({n},1)", [x, col], add_zip, np.add, torch.add)
     for dim in (0, 1):
@@ -144,13 +187,23 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
             lambda a, d=dim: a.sum(d, keepdims=True),
             lambda a, d=dim: a.sum(d, keepdim=True),
         )
+    for dim in (0, 1):
+        add(
+            f"sum dim {dim} {cells} transposed",
+            [x],
+            sum_dim(dim),
+            lambda a, d=dim: a.sum(d, keepdims=True),
+            lambda a, d=dim: a.sum(d, keepdim=True),
+            True,
+        )
+    side = round(n ** (2 / 3))
+    cube = rng.standard_normal((side, side, side))
     add(
-        f"sum dim 0 {cells} transposed",
-        [x],
-        sum_dim(0),
-        lambda a: a.sum(0, keepdims=True),
-        lambda a: a.sum(0, keepdim=True),
-        True,
+        f"sum dim 1 {side}³",
+        [cube],
+        sum_dim(1),
+        lambda a: a.sum(1, keepdims=True),
+        lambda a: a.sum(1, keepdim=True),
     )
     a, b = rng.standard_normal((m, m)), rng.standard_normal((m, m))
     add(
@@ -268,11 +321,13 @@ def report(threads: int, results: dict[str, Any], clock: str) -> str:
         med = {name: v[clock]["median"] for name, v in by_name.items()}
         fast = by_name["fast"][clock]
         simple = med.get("simple")
+        numpy_c = med.get("numpy_c")
         rows.append(
             [
                 label,
                 f"{_fmt(fast['min'])} / {_fmt(fast['median'])} / {_fmt(fast['max'])}",
                 _fmt(med["numpy"]),
+                f"{med['fast'] / numpy_c:.2f}" if numpy_c is not None else "-",
                 _fmt(med["torch"]),
                 _fmt(simple) if simple is not None else "-",
                 f"{med['fast'] / med['numpy']:.2f}",
@@ -284,6 +339,7 @@ def report(threads: int, results: dict[str, Any], clock: str) -> str:
         f"{threads} thread(s), {clock} time",
         "fast min / median / max",
         "numpy",
+        "fast/numpy, row-major out",
         "torch",
         "simple",
         "fast/numpy",

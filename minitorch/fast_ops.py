@@ -21,10 +21,18 @@ Three habits keep the kernels fast:
 * **Rows, not cells.** Otherwise dims that are laid out back to back in every
   operand are merged (``_merged_layout``), and the kernel walks the last dim
   as a strided row: index maths once per row, a plain loop inside it.
+* **Tiles for transposed inputs.** When the inputs run down columns while
+  the (row-major) output runs along rows, a band of rows is read column by
+  column into a small buffer and written out row by row: both sides then
+  touch memory in order.
 * **Folds side by side.** A reduction folds a run of neighbouring output cells
   together, one step of each at a time: the inner loop then reads neighbouring
   values, and every cell is still folded in order from its start value, so
   results equal ``SimpleOps`` bit for bit.
+
+exp, log and sigmoid are compiled from ``fast_math``'s arithmetic twins of the
+``ieee754``/``operators`` functions (``VECTORISED_TWINS``): the C library's
+versions are calls that the compiler cannot vectorise.
 
 Small calls skip the threads altogether: waking them costs tens of
 microseconds on an idle machine (milliseconds on a busy one), more than the
@@ -43,6 +51,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from . import fast_math, ieee754, operators
 from ._numba_index import (
     as_cpu_function,
     bind_operator,
@@ -53,10 +62,10 @@ from ._numba_index import (
     operator_key,
     prange,
 )
+from .fast_matmul import serial_matrix_multiply, tensor_matrix_multiply
 from .tensor_data import Shape, Storage, Strides
 from .tensor_ops import (
     MapKernel,
-    MatMulKernel,
     ReduceKernel,
     TensorOps,
     ZipKernel,
@@ -74,6 +83,14 @@ __all__ = [
 # index maths costs nothing per cell, few enough that a 1024×1024 tensor still
 # splits into hundreds of tasks for the threads to share.
 CELLS_PER_TASK = 4096
+
+# Tile of a map or zip whose inputs are laid out column by column (a
+# transposed view): TILE_ROWS cells down a column are read in one run, applied
+# into a TILE_COLS × TILE_ROWS buffer (16 KiB, in the fastest cache), and
+# copied out row by row. (Measured on 1000²: 64 × 32 and 64 × 64 tie; 32 × 32,
+# 16 × 64, 128 × 8 and 256 × 16 are 1.3-3× slower.)
+TILE_ROWS = 64
+TILE_COLS = 32
 
 # Output cells a reduction folds side by side: their running values (4 KiB)
 # stay in the fastest cache while the fold walks the reduced dim.
@@ -181,6 +198,63 @@ def _merged_layout(
 merged_layout = njit(_merged_layout, inline="always")
 
 
+def _column_major(dims: int, out_strides: Any, strides: Any) -> bool:
+    """True if an input is read down columns while ``out`` is written along rows.
+
+    In the merged layout: ``out`` steps by 1 along its last dim, the input by 1
+    along the dim before it and by more than 1 along the last (a transposed
+    view). Such inputs are worth reading in tiles.
+    """
+    return (
+        dims >= 2
+        and out_strides[dims - 1] == 1
+        and strides[dims - 2] == 1
+        and strides[dims - 1] > 1
+    )
+
+
+column_major = njit(_column_major, inline="always")
+
+
+def _band_origin(
+    task: int, dims: int, shape: Any, o_str: Any, a_str: Any, b_str: Any
+) -> tuple[int, int, int, int, int]:
+    """Where band ``task`` starts: ``(o, p, q, first_row, rows)``.
+
+    A band is ``TILE_ROWS`` rows of one matrix (the last two merged dims);
+    ``o``, ``p`` and ``q`` are the storage positions of that matrix in
+    ``out``, ``a`` and ``b``.
+    """
+    height = shape[dims - 2]
+    bands = (height + TILE_ROWS - 1) // TILE_ROWS
+    first_row = (task % bands) * TILE_ROWS
+    o = 0
+    p = 0
+    q = 0
+    rest = task // bands
+    for d in range(dims - 3, -1, -1):
+        k = rest % shape[d]
+        rest //= shape[d]
+        o += k * o_str[d]
+        p += k * a_str[d]
+        q += k * b_str[d]
+    return o, p, q, first_row, min(TILE_ROWS, height - first_row)
+
+
+band_origin = njit(_band_origin, inline="always")
+
+
+def _band_count(dims: int, shape: Any) -> int:
+    """Bands of ``TILE_ROWS`` rows covering every matrix of ``shape``."""
+    matrices = 1
+    for d in range(dims - 2):
+        matrices *= int(shape[d])
+    return matrices * ((int(shape[dims - 2]) + TILE_ROWS - 1) // TILE_ROWS)
+
+
+band_count = njit(_band_count, inline="always")
+
+
 # ---------------------------------------------------------------------------
 # Kernel templates: ``op`` is bound per operator by ``_specialise``
 # ---------------------------------------------------------------------------
@@ -203,6 +277,29 @@ def _map_template(
     dims, shape, o_str, i_str, _ = merged_layout(
         out_shape, out_strides, in_shape, in_strides, in_shape, in_strides
     )
+    if column_major(dims, o_str, i_str):
+        # Transposed input, ReLU on 1000²: 3.1 → 1.2 ms (numpy into a
+        # row-major output: 1.6 ms).
+        width = shape[dims - 1]
+        row_step = o_str[dims - 2]
+        col_step = i_str[dims - 1]
+        for task in prange(band_count(dims, shape)):
+            o, p, _, r0, rows = band_origin(task, dims, shape, o_str, i_str, i_str)
+            buffer = np.empty((TILE_COLS, TILE_ROWS))
+            for c0 in range(0, width, TILE_COLS):
+                cols = min(TILE_COLS, width - c0)
+                for c in range(cols):
+                    start = p + (c0 + c) * col_step + r0
+                    src = in_storage[start : start + rows]
+                    applied = buffer[c]
+                    for r in range(rows):
+                        applied[r] = op(src[r])
+                for r in range(rows):
+                    start = o + (r0 + r) * row_step + c0
+                    dst = out[start : start + cols]
+                    for c in range(cols):
+                        dst[c] = buffer[c, r]
+        return
     cols = shape[dims - 1]
     o_step = o_str[dims - 1]
     i_step = i_str[dims - 1]
@@ -260,6 +357,32 @@ def _zip_template(
     dims, shape, o_str, a_str, b_str = merged_layout(
         out_shape, out_strides, a_shape, a_strides, b_shape, b_strides
     )
+    if column_major(dims, o_str, a_str) and column_major(dims, o_str, b_str):
+        # Both inputs transposed, add on 1000²: 4.4 → 2.0 ms (numpy into a
+        # row-major output: 3.9 ms).
+        width = shape[dims - 1]
+        row_step = o_str[dims - 2]
+        a_col_step = a_str[dims - 1]
+        b_col_step = b_str[dims - 1]
+        for task in prange(band_count(dims, shape)):
+            o, p, q, r0, rows = band_origin(task, dims, shape, o_str, a_str, b_str)
+            buffer = np.empty((TILE_COLS, TILE_ROWS))
+            for c0 in range(0, width, TILE_COLS):
+                cols = min(TILE_COLS, width - c0)
+                for c in range(cols):
+                    a_start = p + (c0 + c) * a_col_step + r0
+                    b_start = q + (c0 + c) * b_col_step + r0
+                    a_run = a_storage[a_start : a_start + rows]
+                    b_run = b_storage[b_start : b_start + rows]
+                    applied = buffer[c]
+                    for r in range(rows):
+                        applied[r] = op(a_run[r], b_run[r])
+                for r in range(rows):
+                    start = o + (r0 + r) * row_step + c0
+                    dst = out[start : start + cols]
+                    for c in range(cols):
+                        dst[c] = buffer[c, r]
+        return
     cols = shape[dims - 1]
     o_step = o_str[dims - 1]
     a_step = a_str[dims - 1]
@@ -346,40 +469,68 @@ def _reduce_template(
             p += k * a_str[d]
         if o_step == 1 and a_step == 1:
             # The cells are neighbours in ``a`` too: each fold step reads a run.
+            # Four steps per pass over the run, so its running values are
+            # loaded and stored a quarter as often (sum over dim 0 of 1000²:
+            # 0.19 → 0.14 ms); each cell still folds in order.
             dst = out[o : o + n]
-            for k in range(length):
+            k = 0
+            while k + 4 <= length:
+                start = p + k * step
+                src0 = a_storage[start : start + n]
+                src1 = a_storage[start + step : start + step + n]
+                src2 = a_storage[start + 2 * step : start + 2 * step + n]
+                src3 = a_storage[start + 3 * step : start + 3 * step + n]
+                for j in range(n):
+                    dst[j] = op(op(op(op(dst[j], src0[j]), src1[j]), src2[j]), src3[j])
+                k += 4
+            while k < length:
                 src = a_storage[p + k * step : p + k * step + n]
                 for j in range(n):
                     dst[j] = op(dst[j], src[j])
+                k += 1
         elif step == 1:
-            # Each fold reads a run: four folds at a time, so each one's
-            # next step need not wait for its previous one to finish.
+            # Each fold reads a run: eight folds at a time, so each one's
+            # next step need not wait for its previous one to finish (sum
+            # over dim 1 of 1000²: four at a time 0.23 ms, eight 0.16 ms).
             j = 0
             while j < n:
                 c0 = o + j * o_step
                 s0 = p + j * a_step
-                if j + 4 <= n:
-                    c1 = c0 + o_step
-                    c2 = c1 + o_step
-                    c3 = c2 + o_step
-                    run0 = a_storage[s0 : s0 + length]
-                    run1 = a_storage[s0 + a_step : s0 + a_step + length]
+                if j + 8 <= n:
+                    run0 = a_storage[s0 + 0 * a_step : s0 + 0 * a_step + length]
+                    run1 = a_storage[s0 + 1 * a_step : s0 + 1 * a_step + length]
                     run2 = a_storage[s0 + 2 * a_step : s0 + 2 * a_step + length]
                     run3 = a_storage[s0 + 3 * a_step : s0 + 3 * a_step + length]
-                    acc0 = out[c0]
-                    acc1 = out[c1]
-                    acc2 = out[c2]
-                    acc3 = out[c3]
+                    run4 = a_storage[s0 + 4 * a_step : s0 + 4 * a_step + length]
+                    run5 = a_storage[s0 + 5 * a_step : s0 + 5 * a_step + length]
+                    run6 = a_storage[s0 + 6 * a_step : s0 + 6 * a_step + length]
+                    run7 = a_storage[s0 + 7 * a_step : s0 + 7 * a_step + length]
+                    acc0 = out[c0 + 0 * o_step]
+                    acc1 = out[c0 + 1 * o_step]
+                    acc2 = out[c0 + 2 * o_step]
+                    acc3 = out[c0 + 3 * o_step]
+                    acc4 = out[c0 + 4 * o_step]
+                    acc5 = out[c0 + 5 * o_step]
+                    acc6 = out[c0 + 6 * o_step]
+                    acc7 = out[c0 + 7 * o_step]
                     for k in range(length):
                         acc0 = op(acc0, run0[k])
                         acc1 = op(acc1, run1[k])
                         acc2 = op(acc2, run2[k])
                         acc3 = op(acc3, run3[k])
-                    out[c0] = acc0
-                    out[c1] = acc1
-                    out[c2] = acc2
-                    out[c3] = acc3
-                    j += 4
+                        acc4 = op(acc4, run4[k])
+                        acc5 = op(acc5, run5[k])
+                        acc6 = op(acc6, run6[k])
+                        acc7 = op(acc7, run7[k])
+                    out[c0 + 0 * o_step] = acc0
+                    out[c0 + 1 * o_step] = acc1
+                    out[c0 + 2 * o_step] = acc2
+                    out[c0 + 3 * o_step] = acc3
+                    out[c0 + 4 * o_step] = acc4
+                    out[c0 + 5 * o_step] = acc5
+                    out[c0 + 6 * o_step] = acc6
+                    out[c0 + 7 * o_step] = acc7
+                    j += 8
                 else:
                     run0 = a_storage[s0 : s0 + length]
                     acc0 = out[c0]
@@ -387,6 +538,7 @@ def _reduce_template(
                         acc0 = op(acc0, run0[k])
                     out[c0] = acc0
                     j += 1
+
         else:
             for k in range(length):
                 start = p + k * step
@@ -400,8 +552,24 @@ def _reduce_template(
 # ---------------------------------------------------------------------------
 
 
+# Operators whose C-library call numba cannot vectorise, and their arithmetic
+# twins that it can: exp, log and sigmoid maps of 10⁶ cells in 1.1, 1.2 and
+# 1.6 ms instead of 4.6, 4.6 and 10 ms (1 thread).
+VECTORISED_TWINS: dict[Callable[..., float], Callable[..., float]] = {
+    ieee754.exp: fast_math.exp,
+    ieee754.log: fast_math.log,
+    operators.sigmoid: fast_math.sigmoid,
+}
+
+
 def _specialise(template: T, fn: Callable[..., float], parallel: bool) -> T:
-    """Compile ``template`` with ``op`` bound to ``fn``, cached on disk if possible."""
+    """Compile ``template`` with ``op`` bound to ``fn``, cached on disk if possible.
+
+    ``fn`` is swapped for its ``VECTORISED_TWINS`` entry when it has one (not
+    under ``NUMBA_DISABLE_JIT``: the twins need compiled code).
+    """
+    if not jit_disabled():
+        fn = VECTORISED_TWINS.get(fn, fn)
     compiled = as_cpu_function(fn)
     key = operator_key(fn)
     threads = "parallel" if parallel else "serial"
@@ -434,114 +602,6 @@ def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
     Each output cell is folded starting from the value already stored there.
     """
     return _specialise(_reduce_template, fn, parallel=True)
-
-
-# ---------------------------------------------------------------------------
-# Matrix multiply
-# ---------------------------------------------------------------------------
-
-# Output block computed by one matmul task: its running sums (16 × 64 floats,
-# 8 KiB) stay in the fastest cache while the task walks the shared dim, and
-# every value of ``b`` loaded serves 16 rows.
-MATMUL_ROWS = 16
-MATMUL_COLS = 64
-
-
-def _tensor_matrix_multiply(
-    out: Storage,
-    out_shape: Shape,
-    out_strides: Strides,
-    a_storage: Storage,
-    a_shape: Shape,
-    a_strides: Strides,
-    b_storage: Storage,
-    b_shape: Shape,
-    b_strides: Strides,
-) -> None:
-    """Batched product ``out[.., i, j] = Σ_k a[.., i, k] · b[.., k, j]``, any strides.
-
-    Inputs have at least 3 dims; their leading (batch) dims broadcast to
-    ``out``'s, so a batch dim of size 1 is reused for every batch (stride 0 in
-    effect). One parallel task computes a ``MATMUL_ROWS × MATMUL_COLS`` block of
-    one matrix, in the order i-k-j: the innermost loop walks a row of ``b`` and
-    a row of the block's sums, both in order, which the compiler turns into
-    SIMD instructions (several multiply-adds per instruction).
-    """
-    dims = len(out_shape)
-    rows = out_shape[dims - 2]
-    cols = out_shape[dims - 1]
-    inner = a_shape[len(a_shape) - 1]
-    a_row_step = a_strides[len(a_strides) - 2]
-    a_k_step = a_strides[len(a_strides) - 1]
-    b_k_step = b_strides[len(b_strides) - 2]
-    b_col_step = b_strides[len(b_strides) - 1]
-    out_row_step = out_strides[dims - 2]
-    out_col_step = out_strides[dims - 1]
-    a_off = dims - len(a_shape)
-    b_off = dims - len(b_shape)
-    matrices = len(out) // (rows * cols) if rows * cols > 0 else 0
-    row_blocks = (rows + MATMUL_ROWS - 1) // MATMUL_ROWS
-    col_blocks = (cols + MATMUL_COLS - 1) // MATMUL_COLS
-    per_matrix = row_blocks * col_blocks
-    # Neighbouring tasks share a column block, so the slice of ``b`` it reads
-    # is still cached when the next task (same thread, next rows) needs it.
-    for task in prange(matrices * per_matrix):
-        batch = task // per_matrix
-        first_row = (task % row_blocks) * MATMUL_ROWS
-        first_col = ((task % per_matrix) // row_blocks) * MATMUL_COLS
-        height = min(MATMUL_ROWS, rows - first_row)
-        width = min(MATMUL_COLS, cols - first_col)
-        # Where this batch's three matrices start (batch dims broadcast).
-        out_start = 0
-        a_start = 0
-        b_start = 0
-        rest = batch
-        for d in range(dims - 3, -1, -1):
-            k = rest % out_shape[d]
-            rest //= out_shape[d]
-            out_start += k * out_strides[d]
-            if d >= a_off and a_shape[d - a_off] != 1:
-                a_start += k * a_strides[d - a_off]
-            if d >= b_off and b_shape[d - b_off] != 1:
-                b_start += k * b_strides[d - b_off]
-        a_start += first_row * a_row_step
-        b_start += first_col * b_col_step
-        acc = np.zeros((MATMUL_ROWS, MATMUL_COLS))
-        if b_col_step == 1:
-            for k in range(inner):
-                b_row = b_start + k * b_k_step
-                b_run = b_storage[b_row : b_row + width]
-                for i in range(height):
-                    a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
-                    acc_row = acc[i]
-                    for j in range(width):
-                        acc_row[j] += a_ik * b_run[j]
-        else:
-            for k in range(inner):
-                b_row = b_start + k * b_k_step
-                b_col = b_storage[b_row : b_row + (width - 1) * b_col_step + 1]
-                b_strided = b_col[::b_col_step]
-                for i in range(height):
-                    a_ik = a_storage[a_start + i * a_row_step + k * a_k_step]
-                    acc_row = acc[i]
-                    for j in range(width):
-                        acc_row[j] += a_ik * b_strided[j]
-        for i in range(height):
-            o = out_start + (first_row + i) * out_row_step + first_col * out_col_step
-            out_run = out[o : o + (width - 1) * out_col_step + 1 : out_col_step]
-            acc_row = acc[i]
-            for j in range(width):
-                out_run[j] = acc_row[j]
-
-
-tensor_matrix_multiply: MatMulKernel = cached_njit(
-    bind_operator(_tensor_matrix_multiply, op, "parallel"),
-    parallel=True,
-    fastmath=True,
-)
-_serial_matrix_multiply: MatMulKernel = cached_njit(
-    bind_operator(_tensor_matrix_multiply, op, "serial"), fastmath=True
-)
 
 
 K = TypeVar("K", bound=Callable[..., None])
@@ -614,7 +674,7 @@ def _reduce_kernel(fn: Callable[[float, float], float]) -> SizedKernel[ReduceKer
 
 
 _matrix_multiply_kernel = SizedKernel(
-    tensor_matrix_multiply, _serial_matrix_multiply, _multiply_adds
+    tensor_matrix_multiply, serial_matrix_multiply, _multiply_adds
 )
 
 

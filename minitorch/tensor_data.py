@@ -14,6 +14,7 @@ int32 arrays.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeAlias
@@ -149,6 +150,25 @@ def strides_from_shape(shape: UserShape) -> tuple[int, ...]:
     return tuple(strides)
 
 
+@functools.lru_cache(maxsize=1024)
+def _row_major_layout(shape: tuple[int, ...]) -> tuple[tuple[int, ...], int, Any, Any]:
+    """``(strides, size, shape array, strides array)`` of a row-major ``shape``.
+
+    Kernel outputs are row-major, and a program makes the same few shapes over
+    and over: computing their layout once saves about a microsecond per
+    output. The arrays are shared by every output of that shape and are never
+    written.
+    """
+    strides = strides_from_shape(shape)
+    size = int(prod(shape))
+    return (
+        strides,
+        size,
+        np.array(shape, dtype=np.int32),
+        np.array(strides, dtype=np.int32),
+    )
+
+
 class TensorData:
     """Flat storage viewed through a shape and strides.
 
@@ -201,6 +221,24 @@ class TensorData:
             )
         self._shape = np.array(self.shape, dtype=np.int32)
         self._strides = np.array(self.strides, dtype=np.int32)
+
+    @classmethod
+    def fresh(cls, shape: tuple[int, ...], fill: float | None = None) -> TensorData:
+        """New row-major float64 data of ``shape``: uninitialised, or all ``fill``.
+
+        What kernel outputs are made of; ``shape`` comes from the library
+        itself (a tuple of ints), so it is not checked again.
+        """
+        data = cls.__new__(cls)
+        strides, size, shape_array, strides_array = _row_major_layout(shape)
+        data._storage = np.empty(size) if fill is None else np.full(size, fill)
+        data.shape = shape
+        data.strides = strides
+        data.dims = len(shape)
+        data.size = size
+        data._shape = shape_array
+        data._strides = strides_array
+        return data
 
     def to_cuda_(self) -> None:
         """Move the storage to the GPU (once; later calls do nothing)."""

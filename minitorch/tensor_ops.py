@@ -120,7 +120,11 @@ def wrap_map(kernel: MapKernel, quiet: bool = True) -> MapProto:
                 f"map: input of shape {x.shape} cannot broadcast into output "
                 f"of shape {out.shape}"
             )
-        _run_kernel(kernel, quiet, out.backend.cuda, *out.tuple(), *x.tuple())
+        args = (*out._tensor.tuple(), *x._tensor.tuple())
+        if quiet:
+            _run_kernel(kernel, quiet, out.backend.cuda, *args)
+        else:
+            kernel(*args)
         return out
 
     return _map
@@ -132,9 +136,11 @@ def wrap_zip(kernel: ZipKernel, quiet: bool = True) -> ZipFn:
     def _zip(a: Tensor, b: Tensor) -> Tensor:
         shape = a.shape if a.shape == b.shape else shape_broadcast(a.shape, b.shape)
         out = _output(a, shape)
-        _run_kernel(
-            kernel, quiet, out.backend.cuda, *out.tuple(), *a.tuple(), *b.tuple()
-        )
+        args = (*out._tensor.tuple(), *a._tensor.tuple(), *b._tensor.tuple())
+        if quiet:
+            _run_kernel(kernel, quiet, out.backend.cuda, *args)
+        else:
+            kernel(*args)
         return out
 
     return _zip
@@ -153,7 +159,11 @@ def wrap_reduce(kernel: ReduceKernel, start: float, quiet: bool = True) -> Reduc
         out_shape = list(a.shape)
         out_shape[dim] = 1
         out = _output(a, tuple(out_shape), start)
-        _run_kernel(kernel, quiet, out.backend.cuda, *out.tuple(), *a.tuple(), dim)
+        args = (*out._tensor.tuple(), *a._tensor.tuple(), dim)
+        if quiet:
+            _run_kernel(kernel, quiet, out.backend.cuda, *args)
+        else:
+            kernel(*args)
         return out
 
     return _reduce
@@ -202,9 +212,7 @@ def _output(like: Tensor, shape: tuple[int, ...], fill: float | None = None) -> 
     tensor that pass costs as much as a simple kernel); a reduction's output is
     filled with its start value.
     """
-    size = int(prod(shape))
-    values = np.empty(size) if fill is None else np.full(size, fill)
-    out = like._new(TensorData(values, shape))
+    out = like._new(TensorData.fresh(shape, fill))
     if like.backend.cuda:
         out._type_(like.backend)
     return out

@@ -10,6 +10,7 @@ example of each test pays seconds of numba compile time and the rest are quick.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -17,13 +18,24 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minitorch
-from minitorch import Tensor, TensorBackend, fast_ops, operators
+from minitorch import (
+    Tensor,
+    TensorBackend,
+    fast_math,
+    fast_matmul,
+    fast_ops,
+    ieee754,
+    operators,
+)
 from minitorch.fast_ops import FastOps
 from minitorch.tensor_ops import wrap_matrix_multiply
 
@@ -86,11 +98,134 @@ def test_large_tensors_span_many_tasks(
         )
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_reductions_fold_in_order_like_simple_ops(
+    order: tuple[int, ...], parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folds run side by side and several steps at a time, each cell in order.
+
+    Sizes leave partial groups of eight cells and of four steps; every result
+    equals SimpleOps' bit for bit.
+    """
+    if parallel:
+        monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    a = _big((7, 19, 13), order, 9)
+    s = simple_twin(a)
+    for dim in range(3):
+        for name in ("add_reduce", "mul_reduce", "max_reduce"):
+            got = getattr(FAST, name)(a, dim).to_numpy()
+            expected = getattr(SIMPLE, name)(s, dim).to_numpy()
+            np.testing.assert_array_equal(got, expected)
+
+
 def test_long_reduction() -> None:
     a = _big((20, 2000), (1, 0), 2)
     np.testing.assert_allclose(
         a.sum(1).to_numpy(), a.to_numpy().sum(1, keepdims=True), rtol=1e-12, atol=1e-9
     )
+
+
+# ---------------------------------------------------------------------------
+# Transposed inputs: the tiled path of maps and zips
+# ---------------------------------------------------------------------------
+
+# (shape, storage order): matrices read down their columns, sizes that leave
+# partial bands and tiles, one with leading (batch) dims.
+COLUMN_MAJOR = [
+    ((130, 70), (1, 0)),
+    ((3, 65, 33), (0, 2, 1)),
+    ((2, 3, 5, 97), (1, 0, 3, 2)),
+]
+
+
+def _merged(t: Tensor, out: Tensor) -> tuple[int, Any, Any, Any, Any]:
+    return fast_ops._merged_layout(
+        out._tensor._shape,
+        out._tensor._strides,
+        t._tensor._shape,
+        t._tensor._strides,
+        t._tensor._shape,
+        t._tensor._strides,
+    )
+
+
+@pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
+def test_transposed_inputs_take_the_tiled_path(
+    shape: tuple[int, ...], order: tuple[int, ...]
+) -> None:
+    """The layouts below really are the ones the tiled loops handle."""
+    a = _big(shape, order, 5)
+    dims, _, o_str, a_str, _ = _merged(a, a.zeros())
+    assert fast_ops._column_major(dims, o_str, a_str)
+    dims, _, o_str, a_str, _ = _merged(a.contiguous(), a.zeros())
+    assert not fast_ops._column_major(dims, o_str, a_str)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+@pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
+def test_tiled_maps_and_zips_equal_simple_ops(
+    shape: tuple[int, ...],
+    order: tuple[int, ...],
+    parallel: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if parallel:
+        monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    a, b = _big(shape, order, 6), _big(shape, order, 7)
+    sa, sb = simple_twin(a), simple_twin(b)
+    for name in ("neg_map", "relu_map", "exp_map", "sigmoid_map"):
+        assert_same(getattr(FAST, name)(a), getattr(SIMPLE, name)(sa))
+    assert_same(FAST.log_map(FAST.exp_map(a)), SIMPLE.log_map(SIMPLE.exp_map(sa)))
+    for name in ("add_zip", "mul_zip", "lt_zip"):
+        assert_same(getattr(FAST, name)(a, b), getattr(SIMPLE, name)(sa, sb))
+    # Only one input transposed: the row-by-row path, same answers.
+    assert_same(FAST.add_zip(a, b.contiguous()), SIMPLE.add_zip(sa, sb.contiguous()))
+    np.testing.assert_array_equal((a + b).to_numpy(), a.to_numpy() + b.to_numpy())
+
+
+# ---------------------------------------------------------------------------
+# exp, log and sigmoid: the vectorised twins
+# ---------------------------------------------------------------------------
+
+INF = math.inf
+NAN = math.nan
+EDGES = [0.0, -0.0, INF, -INF, NAN, 709.78, 709.79, -745.1, -745.2, -708.4, -720.0]
+EDGES += [1e-310, 5e-324, 1.7e308, 1.0, 2.0, 0.5, 1e-300, -1e-300, 3.0, -3.0]
+
+
+def _spread(count: int, seed: int) -> list[float]:
+    """Values from tiny to huge, both signs, plus the IEEE edge cases."""
+    rng = np.random.default_rng(seed)
+    magnitudes = 10.0 ** rng.uniform(-320, 308, count)
+    signs = rng.choice([-1.0, 1.0], count)
+    near = rng.uniform(-750, 750, count)
+    return [*EDGES, *(magnitudes * signs).tolist(), *near.tolist()]
+
+
+@pytest.mark.parametrize("name", ["exp_map", "log_map", "sigmoid_map"])
+def test_vectorised_twins_equal_the_c_library(name: str) -> None:
+    """Same inf/nan/zero cells as SimpleOps, finite values within 1e-15 relative."""
+    values = _spread(4000, 8)
+    t = minitorch.tensor(values, backend=FAST)
+    got = getattr(FAST, name)(t).to_numpy()
+    expected = getattr(SIMPLE, name)(simple_twin(t)).to_numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    exact = ~np.isfinite(expected) | (expected == 0.0)
+    np.testing.assert_array_equal(got[exact], expected[exact])
+    normal = np.abs(expected) >= 2.2250738585072014e-308
+    np.testing.assert_allclose(got[normal], expected[normal], rtol=1e-15, atol=0)
+    subnormal = ~exact & ~normal
+    np.testing.assert_array_less(np.abs(got[subnormal] - expected[subnormal]), 1e-323)
+
+
+def test_vectorised_twins_replace_only_their_operators() -> None:
+    twins = fast_ops.VECTORISED_TWINS
+    assert twins[ieee754.exp] is fast_math.exp
+    assert twins[ieee754.log] is fast_math.log
+    assert twins[operators.sigmoid] is fast_math.sigmoid
+    assert operators.exp not in twins
 
 
 # ---------------------------------------------------------------------------
@@ -104,13 +239,87 @@ def test_big_matmul_of_transposed_views(
 ) -> None:
     """Parallel kernel, any strides: ``a`` is a transposed view, ``b`` either kind.
 
-    Rows of 41 and columns of 137 split into MATMUL_ROWS × MATMUL_COLS blocks
-    with partial last ones.
+    41 rows are ten groups of four and one left over; 137 columns are two
+    column blocks of 69 (the last one 68 wide).
     """
     monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
     a = _big((3, 41, 30), (0, 2, 1), 3)
     b = _big((3, 30, 137), b_order, 4)
     np.testing.assert_allclose((a @ b).to_numpy(), a.to_numpy() @ b.to_numpy())
+
+
+ODD_SIZES = st.sampled_from([1, 3, 17, 65, 257])
+
+
+def ordered_matmul(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``a @ b`` summed as ``SimpleOps`` sums: from 0.0, each product rounded, in
+    order of the shared dim (numpy's matmul adds in another order)."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    out = np.zeros((*batch, a.shape[-2], b.shape[-1]))
+    for k in range(a.shape[-1]):
+        out = out + a[..., :, k : k + 1] * b[..., k : k + 1, :]
+    return out
+
+
+@st.composite
+def odd_matmul_pairs(draw: st.DrawFn) -> tuple[Tensor, Tensor]:
+    """``a (.., n, k) @ b (.., k, m)`` with n, k, m drawn from ``ODD_SIZES``.
+
+    Batch dims broadcast (a size-1 or missing batch dim on either side) and
+    each input is stored in a random dim order, a transposed view included.
+    """
+    n, k, m = draw(ODD_SIZES), draw(ODD_SIZES), draw(ODD_SIZES)
+    batch_a, batch_b = draw(
+        st.sampled_from(
+            [((), ()), ((2,), (2,)), ((1,), (3,)), ((3,), ()), ((2, 1), (2,))]
+        )
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pair = []
+    for shape in ((*batch_a, n, k), (*batch_b, k, m)):
+        values = rng.uniform(-3, 3, int(np.prod(shape)))
+        order = draw(st.permutations(range(len(shape))))
+        pair.append(Tensor(strided_data(values.tolist(), shape, order), backend=FAST))
+    return pair[0], pair[1]
+
+
+@settings(max_examples=25)
+@given(odd_matmul_pairs())
+def test_matmul_of_odd_sizes_sums_like_simple_ops(pair: tuple[Tensor, Tensor]) -> None:
+    """Both kernels, every block edge case: bit for bit the ordered sums."""
+    a, b = pair
+    expected = ordered_matmul(a.to_numpy(), b.to_numpy())
+    for kernel in (fast_ops.tensor_matrix_multiply, fast_matmul.serial_matrix_multiply):
+        got = wrap_matrix_multiply(kernel)(a, b).to_numpy()
+        np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=20)
+@given(matmul_tensors(backend=FAST))
+def test_matmul_equals_simple_ops_bit_for_bit(pair: tuple[Tensor, Tensor]) -> None:
+    a, b = pair
+    expected = SIMPLE.matrix_multiply(simple_twin(a), simple_twin(b)).to_numpy()
+    np.testing.assert_array_equal(ordered_matmul(a.to_numpy(), b.to_numpy()), expected)
+    np.testing.assert_array_equal((a @ b).to_numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b"),
+    [((0, 3), (3, 4)), ((2, 0), (0, 3)), ((3, 4), (4, 0)), ((0, 2, 3), (3, 4))],
+)
+def test_matmul_with_an_empty_dim(
+    shape_a: tuple[int, ...], shape_b: tuple[int, ...]
+) -> None:
+    """An empty shared dim sums nothing (zeros); an empty out is simply empty."""
+    a = minitorch.zeros(shape_a, backend=FAST) + 1.0
+    b = minitorch.zeros(shape_b, backend=FAST) + 1.0
+    expected = np.ones(shape_a) @ np.ones(shape_b)
+    for kernel in (fast_ops.tensor_matrix_multiply, fast_matmul.serial_matrix_multiply):
+        got = wrap_matrix_multiply(kernel)(a, b).to_numpy()
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
 
 
 # ---------------------------------------------------------------------------
@@ -276,6 +485,43 @@ def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
     assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
 
 
+@pytest.mark.slow
+def test_matmul_kernels_compile_once_per_machine(tmp_path: Path) -> None:
+    """Both matmul compiles (serial, parallel) load from disk in a second process."""
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing compiles under NUMBA_DISABLE_JIT")
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from minitorch import _numba_index
+        from minitorch.fast_matmul import serial_matrix_multiply, tensor_matrix_multiply
+
+        calls = []
+        _numba_index.on_first_compile(lambda: calls.append(1))
+        out, a = np.zeros(4), np.arange(4.0)
+        shape = np.array([1, 2, 2], np.int32)
+        strides = np.array([4, 2, 1], np.int32)
+        for kernel in (serial_matrix_multiply, tensor_matrix_multiply):
+            kernel(out, shape, strides, a, shape, strides, a, shape, strides)
+        print(len(calls), out.tolist())
+        """
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=True,
+        ).stdout.split(maxsplit=1)
+        for _ in range(2)
+    ]
+    assert [count for count, _ in runs] == ["1", "0"]
+    assert all(values.strip() == "[2.0, 3.0, 6.0, 11.0]" for _, values in runs)
+
+
 def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
     """No writable cache location (read-only install, no user cache): no error,
     no warning, the kernels simply compile in the process.
@@ -320,3 +566,21 @@ def test_unwritable_install_falls_back_cleanly(tmp_path: Path) -> None:
     assert where == str(copy / "__init__.py")
     assert values.strip() == str([1.0, 0.5, float("inf")])
     assert not list(tmp_path.rglob("*.nbi"))
+
+
+@pytest.mark.parametrize("given", [None, "active"])
+def test_openmp_threads_wait_passively_unless_told(given: str | None) -> None:
+    """Spinning OpenMP threads would take cores from the program between calls."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    script = "import os, minitorch.fast_ops; print(os.environ['OMP_WAIT_POLICY'])"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    assert result.stdout.strip() == (given or "passive")

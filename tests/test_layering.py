@@ -36,7 +36,9 @@ LAYERS: dict[str, int] = {
     "tensor": 2,
     "tensor_layers": 2,
     # L3: compiled backends
+    "fast_math": 3,
     "fast_ops": 3,
+    "fast_matmul": 3,
     "cuda_ops": 3,
     "_numba_index": 3,
     "backends": 3,

@@ -371,3 +371,24 @@ def test_to_string_never_fails(td: TensorData) -> None:
 def test_to_string_of_special_values() -> None:
     td = TensorData([math.nan, math.inf, -math.inf], (3,))
     assert "nan" in td.to_string() and "inf" in td.to_string()
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (4, 3), (2, 1, 5)])
+@pytest.mark.parametrize("fill", [None, 2.5])
+def test_fresh_data_is_row_major(shape: tuple[int, ...], fill: float | None) -> None:
+    data = TensorData.fresh(shape, fill)
+    expected = TensorData([0.0] * int(minitorch.prod(shape)), shape)
+    assert (data.shape, data.strides, data.dims, data.size) == (
+        expected.shape,
+        expected.strides,
+        expected.dims,
+        expected.size,
+    )
+    assert data._storage.dtype == np.float64 and len(data._storage) == data.size
+    assert data._shape.tolist() == list(shape)
+    assert data._strides.tolist() == list(expected.strides)
+    assert data._shape.dtype == expected._shape.dtype
+    assert data._strides.dtype == expected._strides.dtype
+    if fill is not None:
+        assert data._storage.tolist() == [fill] * data.size
+    assert data.is_contiguous()

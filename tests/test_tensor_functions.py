@@ -346,3 +346,24 @@ def test_function_apply_passes_detached_inputs(x: float) -> None:
     out = Spy.apply(t)
     assert seen[0].is_constant() and seen[0] is not t
     assert out.history is not None and out.history.last_fn is Spy
+
+
+def test_function_apply_gives_constants_a_new_tensor_even_from_the_identity() -> None:
+    """Constant inputs reach forward as they are; its result is never an input."""
+    seen: list[Tensor] = []
+
+    class Same(Function):
+        @staticmethod
+        def forward(ctx: Context, a: Tensor) -> Tensor:
+            seen.append(a)
+            return a
+
+        @staticmethod
+        def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+            return grad_output
+
+    t = tensor([1.0, 2.0])
+    out = Same.apply(t)
+    assert seen[0] is t
+    assert out is not t and out.is_constant()
+    assert out.to_numpy().tolist() == [1.0, 2.0]
