@@ -25,9 +25,9 @@ typecheck: $(STAMP)
 # The second run executes the CUDA kernels on the CPU: numba's simulator must be
 # chosen before numba loads, so it needs its own process (the first run skips that
 # file when there is no GPU). Both runs use two worker processes (pytest-xdist):
-# on a quiet 2-core machine the first run took 97 s instead of 160 s from a fresh
-# clone and the second 40 s instead of 68 s; with the other core busy, the first
-# gains nothing.
+# on a quiet 2-core machine the first run took 135 s from a fresh clone (numba
+# compiling its kernels) and 70 s once they were cached, the second 41 s; with the
+# other core busy, two workers gain little.
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 	NUMBA_ENABLE_CUDASIM=1 $(BIN)/python -m pytest -q -n 2 tests/test_backends.py tests/test_cuda_ops.py tests/test_conv_cuda.py
