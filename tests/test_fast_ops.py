@@ -444,6 +444,25 @@ def test_runs_as_plain_python_without_jit() -> None:
     assert result.stdout.strip() == "ok"
 
 
+def _run_twice(script: str, cache_dir: Path) -> list[list[str]]:
+    """Run ``script`` in two fresh processes sharing one numba cache directory.
+
+    Each run's output is split into its first word (the compile count) and the rest.
+    """
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
+    return [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=True,
+        ).stdout.split(maxsplit=1)
+        for _ in range(2)
+    ]
+
+
 def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
     """A second process loads the kernels from disk: nothing compiles, nothing said.
 
@@ -468,18 +487,7 @@ def test_kernels_compile_once_per_machine(tmp_path: Path) -> None:
         print(len(calls), out.tolist())
         """
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            check=True,
-        ).stdout.split(maxsplit=1)
-        for _ in range(2)
-    ]
+    runs = _run_twice(script, tmp_path)
     assert [count for count, _ in runs] == ["1", "0"]
     assert all(values.strip() == "[-0.0, -1.0, -2.0]" for _, values in runs)
     assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
@@ -506,18 +514,7 @@ def test_matmul_kernels_compile_once_per_machine(tmp_path: Path) -> None:
         print(len(calls), out.tolist())
         """
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-            check=True,
-        ).stdout.split(maxsplit=1)
-        for _ in range(2)
-    ]
+    runs = _run_twice(script, tmp_path)
     assert [count for count, _ in runs] == ["1", "0"]
     assert all(values.strip() == "[2.0, 3.0, 6.0, 11.0]" for _, values in runs)
 
