@@ -615,16 +615,18 @@ class SizedKernel(Generic[K]):
     the (slower) parallel compile.
     """
 
+    __slots__ = ("parallel", "serial", "work")
+
     def __init__(self, parallel: K, serial: K, work: Callable[..., int]) -> None:
         self.parallel = parallel
         self.serial = serial
         self.work = work
 
     def __call__(self, *args: object) -> None:
-        if self.work(*args) >= PARALLEL_MIN_WORK and num_threads() > 1:
-            self.parallel(*args)
-        else:
+        if self.work(*args) < PARALLEL_MIN_WORK or num_threads() == 1:
             self.serial(*args)
+        else:
+            self.parallel(*args)
 
 
 def _out_cells(out: Storage, *_: object) -> int:
