@@ -60,6 +60,12 @@ SIMPLE_MAX_MATMUL = 64
 
 Contenders = dict[str, Callable[[], object]]
 
+# Length of one timed batch. ``gc.collect()`` before each batch leaves the caches
+# cold, and the first 10⁶-cell call after it took twice a warm call's time (0.7
+# against 0.35 ms, numpy and FastOps alike); in 2 ms batches of four calls that
+# first call was a quarter of the figure and swung the ratios by up to 0.3.
+BATCH_SECONDS = 0.02
+
 
 def _tensor(x: np.ndarray, backend: TensorBackend) -> Tensor:
     """A minitorch tensor over a contiguous copy of ``x``."""
@@ -236,6 +242,19 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
             },
         )
     )
+    # The same with ``a`` requiring a gradient: the graph is recorded too.
+    ours_grad = minitorch.tensor(small[0].tolist(), backend=FAST, requires_grad=True)
+    theirs_grad = torch.from_numpy(small[0].copy()).requires_grad_()
+    cases.append(
+        (
+            "10-element a + b, a requires grad",
+            {
+                "fast": lambda: ours_grad + ours[1],
+                "numpy": lambda: small[0] + small[1],
+                "torch": lambda: theirs_grad + theirs[1],
+            },
+        )
+    )
     return cases
 
 
@@ -247,7 +266,7 @@ def _check(contenders: Contenders) -> None:
         if isinstance(out, Tensor):
             results[name] = out.to_numpy()
         elif isinstance(out, torch.Tensor):
-            results[name] = out.numpy()
+            results[name] = out.detach().numpy()
         else:
             results[name] = np.asarray(out)
     for name, value in results.items():
@@ -259,17 +278,24 @@ def _check(contenders: Contenders) -> None:
 def _time(contenders: Contenders, rounds: int) -> dict[str, dict[str, list[float]]]:
     """Wall and CPU seconds per call, contenders taking turns, after one warm-up.
 
-    Calls much shorter than a millisecond are timed in batches (the per-call
-    figure is the batch's time over its size), so clock resolution does not count.
+    Calls shorter than ``BATCH_SECONDS`` are timed in batches of about that
+    length (the per-call figure is the batch's time over its size), so neither
+    clock resolution nor the cold caches after ``gc.collect()`` count.
     """
     repeats: dict[str, int] = {}
     for name, fn in contenders.items():
         fn()
+        # Calibrate on 1 ms of calls, not one: a single microsecond call's time
+        # is mostly the clock's, and a batch sized from it came out so short
+        # that the first calls after ``gc.collect()`` (tens of µs of cold
+        # caches) doubled a 10-cell op's figure (5.5 instead of 2.9 µs).
+        calls = 0
         began = time.perf_counter()
-        fn()
-        repeats[name] = max(
-            1, min(10_000, int(2e-3 / max(time.perf_counter() - began, 1e-9)))
-        )
+        while calls < 3 or time.perf_counter() - began < 1e-3:
+            fn()
+            calls += 1
+        per_call = (time.perf_counter() - began) / calls
+        repeats[name] = max(1, min(100_000, int(BATCH_SECONDS / per_call)))
     times: dict[str, dict[str, list[float]]] = {
         name: {"wall": [], "cpu": []} for name in contenders
     }
