@@ -46,9 +46,10 @@ from threadpoolctl import threadpool_limits
 
 import minitorch
 from bench._common import machine, save_json, table
-from minitorch import Tensor, TensorBackend
+from minitorch import Tensor, TensorBackend, fast_ops, ieee754, operators
 from minitorch._numba_index import set_num_threads
 from minitorch.fast_ops import FastOps
+from minitorch.tensor_data import TensorData
 
 FAST = TensorBackend(FastOps)
 SIMPLE = minitorch.SimpleBackend
@@ -72,6 +73,23 @@ def _tensor(x: np.ndarray, backend: TensorBackend) -> Tensor:
     return Tensor.make(np.ascontiguousarray(x).ravel(), x.shape, backend=backend)
 
 
+def _layout_kept(kernel: Callable[..., None], *inputs: Tensor) -> Tensor:
+    """PROTOTYPE, not library behaviour: FastOps' kernel writing into an output
+    laid out like the first input (as numpy and PyTorch lay out results).
+
+    minitorch's maps and zips allocate row-major outputs (API spec §12: a map
+    allocates ``a.zeros(a.shape)``), and ``view`` needs a contiguous tensor
+    (§10), so after an op on a transposed input ``view`` works; with this layout
+    it would raise. The row measures what that rule costs.
+    """
+    like = inputs[0]._tensor
+    out = Tensor(
+        TensorData(np.empty(like.size), like.shape, like.strides), backend=FAST
+    )
+    kernel(*out.tuple(), *(part for t in inputs for part in t.tuple()))
+    return out
+
+
 def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contenders]]:
     """(label, contenders) for every case: n×n elementwise, m×m matmul."""
     rng = np.random.default_rng(0)
@@ -85,6 +103,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch_fn: Callable[..., object],
         permute: bool = False,
         row_major: Callable[..., object] | None = None,
+        kernel: Callable[..., None] | None = None,
     ) -> None:
         fast_in = [_tensor(x, FAST) for x in inputs]
         simple_in = [_tensor(x, SIMPLE) for x in inputs]
@@ -104,6 +123,8 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
             # numpy keeps a transposed input's layout in its result; minitorch's
             # results are row-major, so this is numpy doing the same work.
             contenders["numpy_c"] = lambda: row_major(*np_in)
+        if permute and kernel is not None:
+            contenders["fast_keep"] = lambda: _layout_kept(kernel, *fast_in)
         if max(x.size for x in inputs) <= SIMPLE_MAX_CELLS:
             contenders["simple"] = lambda: ours(SIMPLE, *simple_in)
         cases.append((label, contenders))
@@ -157,6 +178,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch.relu,
         True,
         relu_c,
+        fast_ops._map_kernel(operators.relu),
     )
     add(
         f"map exp {cells} transposed",
@@ -166,6 +188,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch.exp,
         True,
         c_out(np.exp),
+        fast_ops._map_kernel(ieee754.exp),
     )
     add(
         f"zip mul {cells}",
@@ -182,6 +205,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch.add,
         True,
         c_out(np.add),
+        fast_ops._zip_kernel(operators.add),
     )
     add(f"zip add {cells} + (1,{n})", [x, row], add_zip, np.add, torch.add)
     add(f"zip add {cells} + ({n},1)", [x, col], add_zip, np.add, torch.add)
@@ -348,12 +372,14 @@ def report(threads: int, results: dict[str, Any], clock: str) -> str:
         fast = by_name["fast"][clock]
         simple = med.get("simple")
         numpy_c = med.get("numpy_c")
+        keep = med.get("fast_keep")
         rows.append(
             [
                 label,
                 f"{_fmt(fast['min'])} / {_fmt(fast['median'])} / {_fmt(fast['max'])}",
                 _fmt(med["numpy"]),
                 f"{med['fast'] / numpy_c:.2f}" if numpy_c is not None else "-",
+                f"{keep / med['numpy']:.2f}" if keep is not None else "-",
                 _fmt(med["torch"]),
                 _fmt(simple) if simple is not None else "-",
                 f"{med['fast'] / med['numpy']:.2f}",
@@ -366,6 +392,7 @@ def report(threads: int, results: dict[str, Any], clock: str) -> str:
         "fast min / median / max",
         "numpy",
         "fast/numpy, row-major out",
+        "PROTOTYPE fast/numpy, input's layout kept",
         "torch",
         "simple",
         "fast/numpy",

@@ -15,9 +15,9 @@ their kernels are compiled in every process.
 
 Three habits keep the kernels fast:
 
-* **Fast path.** When the input and output have the same shape and row-major
-  strides, cell ``i`` of one is cell ``i`` of the other: a plain loop over
-  the storage, no index maths at all.
+* **Fast path.** When the inputs and output have the same shape, strides and
+  storage length, position ``p`` of one is position ``p`` of the other: a
+  plain loop over the storage, no index maths at all.
 * **Rows, not cells.** Otherwise dims that are laid out back to back in every
   operand are merged (``_merged_layout``), and the kernel walks the last dim
   as a strided row: index maths once per row, a plain loop inside it.
@@ -117,28 +117,29 @@ def op(*values: float) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _same_dense_layout(
+def _same_layout(
     out_shape: Shape, out_strides: Strides, shape: Shape, strides: Strides
 ) -> bool:
-    """True if both layouts are the same row-major one: cell i is storage[i] in both.
+    """True if an input has ``out``'s shape and strides: cells share positions.
 
-    Row-major strides of ``out`` mean its storage holds each cell exactly once,
-    in index order; an input with the same shape and strides reads the same way.
+    When the storages also have the same length, a map or zip is then a plain
+    loop over positions (position ``p`` of ``out`` gets ``op`` of position ``p``
+    of each input), whatever order the dims have in memory: row-major, or the
+    column-major layout of a transposed input written into an output of its
+    own layout. A position no cell uses gets a value no cell reads.
     """
     if len(shape) != len(out_shape):
         return False
-    expected = 1
-    for i in range(len(out_shape) - 1, -1, -1):
-        if out_shape[i] != shape[i] or out_strides[i] != strides[i]:
+    for i in range(len(out_shape)):
+        if out_shape[i] != shape[i]:
             return False
         # A dim of size 1 is never stepped along, so its stride is free.
-        if out_shape[i] != 1 and out_strides[i] != expected:
+        if out_shape[i] != 1 and out_strides[i] != strides[i]:
             return False
-        expected *= out_shape[i]
     return True
 
 
-same_dense_layout = njit(_same_dense_layout, inline="always")
+same_layout = njit(_same_layout, inline="always")
 
 
 def _merged_layout(
@@ -270,7 +271,9 @@ def _map_template(
 ) -> None:
     """Write ``op(in[broadcast(i)])`` into each out cell ``i``."""
     size = len(out)
-    if same_dense_layout(out_shape, out_strides, in_shape, in_strides):
+    if len(in_storage) == size and same_layout(
+        out_shape, out_strides, in_shape, in_strides
+    ):
         for i in prange(size):
             out[i] = op(in_storage[i])
         return
@@ -348,9 +351,12 @@ def _zip_template(
 ) -> None:
     """Write ``op(a[...], b[...])`` into each out cell; both inputs may broadcast."""
     size = len(out)
-    if same_dense_layout(
-        out_shape, out_strides, a_shape, a_strides
-    ) and same_dense_layout(out_shape, out_strides, b_shape, b_strides):
+    if (
+        len(a_storage) == size
+        and len(b_storage) == size
+        and same_layout(out_shape, out_strides, a_shape, a_strides)
+        and same_layout(out_shape, out_strides, b_shape, b_strides)
+    ):
         for i in prange(size):
             out[i] = op(a_storage[i], b_storage[i])
         return
