@@ -7,7 +7,10 @@ same values; the small case goes through ``Tensor`` itself (``a + b``, autodiff
 bookkeeping included). For transposed inputs numpy's result keeps the input's
 (column-major) layout, while minitorch's results are always row-major: the column
 "fast/numpy, row-major out" compares with numpy writing into a row-major array
-(``out=``), the same work. Inputs are float64 everywhere. Every contender's result
+(``out=``), the same work, and the column "PROTOTYPE ..., input's layout kept"
+times FastOps' own kernel writing into an output laid out like the input, as
+numpy does (not what the library does: see ``_layout_kept``). Inputs are
+float64 everywhere. Every contender's result
 must equal numpy's (1e-9 relative) before any timing; contenders take turns
 within each round, and each is called once before timing, so numba's compile
 (or cache load) is not counted. SimpleOps only runs on the small sizes.

@@ -131,9 +131,11 @@ def test_long_reduction() -> None:
 # ---------------------------------------------------------------------------
 
 # (shape, storage order): matrices read down their columns, sizes that leave
-# partial bands and tiles, one with leading (batch) dims.
+# partial bands, blocks and tiles, one taller than a band, one with leading
+# (batch) dims.
 COLUMN_MAJOR = [
     ((130, 70), (1, 0)),
+    ((1100, 11), (1, 0)),
     ((3, 65, 33), (0, 2, 1)),
     ((2, 3, 5, 97), (1, 0, 3, 2)),
 ]
