@@ -71,10 +71,11 @@ class Function:
         need_grad = is_grad_enabled()
         inputs = [v if v.history is None else v.detach() for v in vals]
         ctx = Context(not need_grad)
-        out = _fresh_output(cls.forward(ctx, *inputs), vals)  # type: ignore[attr-defined]
+        out = cls.forward(ctx, *inputs)  # type: ignore[attr-defined]
         if not need_grad:
-            return out
-        return out._with_history(cls, ctx, vals)
+            return _fresh_output(out, vals)
+        # Always a new tensor over the output's data, so no input is changed.
+        return out._with_history(cls, ctx, vals)  # type: ignore[no-any-return]
 
 
 def _fresh_output(out: Tensor, vals: tuple[Tensor, ...]) -> Tensor:
