@@ -89,11 +89,12 @@ CELLS_PER_TASK = 4096
 # in one run and applied (vectorised) into a TILE_COLS × TILE_ROWS buffer
 # (64 KiB); then each output row gets its TILE_COLS cells, one cache line, from
 # the buffer's TILE_COLS rows read side by side. A parallel task takes
-# BLOCK_COLS columns of a band. Measured on 1000², 1 thread: ReLU 0.93 → 0.64
-# ms, exp 2.3 → 1.6 ms against the former 64 rows × 32 columns copied out
-# column by column (16 × 128, 8 × 256 and 8 × 128 tiles were slower; 8 columns
-# applied straight to the rows, no buffer: ReLU 0.48 ms but exp 9 ms, because
-# ``op`` then runs unvectorised).
+# BLOCK_COLS columns of a band. Measured on 1000², 1 thread, back-to-back calls
+# into one output: ReLU 0.93 → 0.64-0.70 ms, exp 2.3 → 1.6 ms against the
+# former 64 rows × 32 columns copied out column by column; with a fresh output
+# per call the gain varies from process to process (bench/README.md). 8 × 256
+# and 8 × 512 tiles were slightly slower; 8 columns applied straight to the
+# rows, no buffer: ReLU 0.48 ms but exp 9 ms, as ``op`` then runs unvectorised.
 TILE_ROWS = 1024
 # Cells added to each buffer row: rows exactly 8 KiB apart fall in the same
 # cache sets, and reading eight of them side by side evicted each other
@@ -334,8 +335,8 @@ def _map_template(
         out_shape, out_strides, in_shape, in_strides, in_shape, in_strides
     )
     if column_major(dims, o_str, i_str):
-        # Transposed input, 1000², 1 thread, back-to-back calls: ReLU 1.2 →
-        # 0.75 ms, exp 2.6 → 1.85 ms (numpy's exp into a row-major output: 1.6 ms).
+        # Transposed input, 1000², 1 thread, bench.tensor_ops medians: ReLU
+        # 3.1 → 1.0 ms (numpy into a row-major output: 1.4 ms).
         row_step = o_str[dims - 2]
         col_step = i_str[dims - 1]
         for task in prange(band_count(dims, shape)):
@@ -415,8 +416,8 @@ def _zip_template(
         out_shape, out_strides, a_shape, a_strides, b_shape, b_strides
     )
     if column_major(dims, o_str, a_str) and column_major(dims, o_str, b_str):
-        # Both inputs transposed, add on 1000², 1 thread, back-to-back calls:
-        # 1.15 → 0.70 ms (numpy into a row-major output: 3.1 ms).
+        # Both inputs transposed, add on 1000², 1 thread, bench.tensor_ops
+        # medians: 4.4 → 1.7 ms (numpy into a row-major output: 3.1 ms).
         row_step = o_str[dims - 2]
         a_col_step = a_str[dims - 1]
         b_col_step = b_str[dims - 1]
