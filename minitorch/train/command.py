@@ -19,13 +19,10 @@ from pathlib import Path
 from .app import App
 from .config import MOMENTUM, OPTIMIZERS, ConfigError, RunConfig
 from .device import COMPILED_BACKENDS, note_compiling, using_threads
+from .exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_WRITE, usage_error
 from .progress import Reporter
 from .rundir import check_out, run_directory, signals_deferred, signals_interrupt
 
-EXIT_WRITE = 1
-EXIT_USAGE = 2
-EXIT_DIVERGED = 3
-EXIT_INTERRUPTED = 130
 EPILOG = (
     "Exit codes: 0 done, 2 bad arguments, 3 loss diverged (NaN/inf), 130 "
     "interrupted (Ctrl-C or SIGTERM). Results so far are saved on 3 and 130."
@@ -94,11 +91,6 @@ def _add_shared_options(parser: argparse.ArgumentParser, app: App) -> None:
     add("--quiet", action="store_true", help="no progress bar, no epoch lines")
 
 
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def memory_limit() -> int:
     """The bytes one run may use: ``MEMORY_SHARE`` of this machine's memory."""
     try:
@@ -145,28 +137,30 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = app.config(args)
     except ConfigError as e:
-        return _error(str(e))
+        return usage_error(str(e))
     if args.log_every < 1:
-        return _error(f"--log-every must be a positive integer, got {args.log_every}")
+        return usage_error(
+            f"--log-every must be a positive integer, got {args.log_every}"
+        )
     problem = check_budget(app, config)
     if problem:
-        return _error(problem)
+        return usage_error(problem)
     try:
         app.check(config)
     except ConfigError as e:
-        return _error(str(e))
+        return usage_error(str(e))
     threads = getattr(args, "threads", None)
     if threads is not None and threads < 1:
-        return _error(f"--threads must be a positive integer, got {threads}")
+        return usage_error(f"--threads must be a positive integer, got {threads}")
     out = Path(args.out or app.default_out(config))
     problem = check_out(out, args.force)
     if problem:
-        return _error(problem)
+        return usage_error(problem)
     try:
         with using_threads(threads):
             return _train_and_save(app, config, out, args)
     except ConfigError as e:
-        return _error(str(e))
+        return usage_error(str(e))
 
 
 def _train_and_save(
