@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .app import App
+from .app import App, add_config_options
 from .config import MOMENTUM, OPTIMIZERS, ConfigError, RunConfig
 from .device import COMPILED_BACKENDS, note_compiling, using_threads
 from .exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_WRITE, usage_error
@@ -27,6 +27,12 @@ EPILOG = (
     "Exit codes: 0 done, 2 bad arguments, 3 loss diverged (NaN/inf), 130 "
     "interrupted (Ctrl-C or SIGTERM). Results so far are saved on 3 and 130."
 )
+# The number options every app's config has, and their help.
+SHARED_OPTIONS = {
+    "lr": "learning rate",
+    "epochs": "epochs",
+    "seed": "seed of everything random in the run",
+}
 # A run may use at most this share of the machine's memory.
 MEMORY_SHARE = 0.5
 
@@ -58,26 +64,16 @@ def register(
 
 def _add_shared_options(parser: argparse.ArgumentParser, app: App) -> None:
     # An app whose config lacks a field (e.g. one fixed optimizer) lacks its option.
-    d = app.config_type().to_dict()
+    d = app.config_type()
+    shared = {name: text for name, text in SHARED_OPTIONS.items() if hasattr(d, name)}
+    add_config_options(parser, d, shared)
     add = parser.add_argument
-    default = "(default: %(default)s)"
-    if "lr" in d:
-        add("--lr", type=float, default=d["lr"], help=f"learning rate {default}")
-    if "epochs" in d:
-        add("--epochs", type=int, default=d["epochs"], help=f"epochs {default}")
-    if "seed" in d:
-        add(
-            "--seed",
-            type=int,
-            default=d["seed"],
-            help=f"seed of everything random in the run {default}",
-        )
-    if "optimizer" in d:
+    if hasattr(d, "optimizer"):
         add(
             "--optimizer",
             choices=OPTIMIZERS,
-            default=d["optimizer"],
-            help=f"update rule; momentum uses {MOMENTUM} {default}",
+            default=d.optimizer,
+            help=f"update rule; momentum uses {MOMENTUM} (default: %(default)s)",
         )
     add("--out", default=None, help="output directory (default: runs/...)")
     add("--force", action="store_true", help="replace a run already in --out")
