@@ -15,6 +15,7 @@ from ..train.app import App, add_config_options, add_limit_option, cnn_run_bytes
 from ..train.config import ConfigError
 from ..train.device import add_backend_options
 from ..train.loop import StepHook, StopCheck
+from ..train.validated import EVAL_BATCH
 from .config import BACKENDS, SentimentConfig
 from .data import DataError, check_inputs
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 VOCABULARY = {"generated": 300, "sst2": 20_000}
 LONGEST = {"generated": 20, "sst2": 60}
 GLOVE_DIM = 300
-EVAL_BATCH = 256
 
 
 class SentimentApp(App):

@@ -25,7 +25,7 @@ from ..train.loop import Status, StepHook, StopCheck, Training
 from ..train.validated import (
     Scores,
     SplitEpoch,
-    evaluating,
+    eval_pass,
     fit_validated,
     train_pass,
 )
@@ -35,7 +35,6 @@ from .embeddings import load_glove
 from .generate import generate_corpus
 from .model import BagOfWords, SentimentCNN, TextModel
 
-EVAL_BATCH = 256
 EPSILON = 1e-7  # keeps log() finite when a probability saturates at 0 or 1
 UNKNOWN_VECTOR_SCALE = 0.25
 
@@ -201,19 +200,16 @@ def evaluate(model: Module, vocabulary: Vocabulary, examples: Examples) -> Evalu
     """Loss, accuracy and probabilities in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
     indices, _ = vocabulary.encode(examples.texts)
-    total = 0.0
-    parts = []
-    with evaluating(model):
-        for start in range(0, len(examples), EVAL_BATCH):
-            rows = slice(start, start + EVAL_BATCH)
-            p = model(as_tensor(indices[rows], backend))
-            loss = cross_entropy(p, _labels(examples.labels[rows], backend))
-            total += loss.item() * len(examples.labels[rows])
-            parts.append(p.to_numpy())
+
+    def step(rows: slice) -> tuple[Tensor, npt.NDArray[np.float64]]:
+        p = model(as_tensor(indices[rows], backend))
+        return cross_entropy(p, _labels(examples.labels[rows], backend)), p.to_numpy()
+
+    loss, parts = eval_pass(model, len(examples), step)
     probabilities = np.concatenate(parts) if parts else np.zeros(0)
     correct = (probabilities > 0.5).astype(np.int64) == examples.labels
-    count = max(len(examples), 1)
-    return Evaluation(total / count, float(np.sum(correct)) / count, probabilities)
+    accuracy = float(np.sum(correct)) / max(len(examples), 1)
+    return Evaluation(loss, accuracy, probabilities)
 
 
 def _train_epoch(

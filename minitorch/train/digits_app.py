@@ -17,6 +17,7 @@ from .app import App, add_config_options, add_limit_option, cnn_run_bytes
 from .device import add_backend_options
 from .digits_config import BACKENDS, DigitsConfig
 from .loop import StepHook, StopCheck
+from .validated import EVAL_BATCH
 
 if TYPE_CHECKING:
     from .digits import DigitsResult
@@ -49,7 +50,6 @@ class DigitsApp(App):
     def memory_bytes(self, config: DigitsConfig) -> int:
         """Weights and one batch's activations (the data is a fixed 0.9 MB)."""
         from ..images.model import KERNEL
-        from .digits import EVAL_BATCH
 
         c1, c2 = config.channels
         taps = KERNEL[0] * KERNEL[1]
