@@ -17,18 +17,9 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from minitorch.web.server import WebApp, WebServer
+from tests._web_server import CHROMIUM, CHROMIUM_FLAGS
 
 OUT = Path(__file__).resolve().parent / "img"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def shot(page: Page, name: str) -> None:
@@ -89,7 +80,7 @@ def main() -> None:
     server = WebServer(("127.0.0.1", 0), app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.set_default_timeout(600_000)
         page.goto(server.url)
