@@ -34,7 +34,7 @@ from .expression import (
     expression_svg,
     parse_values,
 )
-from .guard import MAX_BODY, HTTPError, RequestGuard, parse_json
+from .guard import MAX_BODY, HTTPError, RequestGuard, bad_request, parse_json
 from .jobs import JobBusyError, Trainer
 from .network_page import figure_png, network_payload
 from .params import config_from_form
@@ -245,12 +245,10 @@ def _int_param(
     try:
         value = int(raw)
     except ValueError:
-        raise HTTPError(
-            HTTPStatus.BAD_REQUEST, f"{name} must be an integer, got {raw!r}"
-        ) from None
+        raise bad_request(f"{name} must be an integer, got {raw!r}") from None
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be {bound}, got {value}")
+        raise bad_request(f"{name} must be {bound}, got {value}")
     return value
 
 
