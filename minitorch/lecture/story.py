@@ -175,8 +175,8 @@ class Lecture:
         return dead_units(self.network, self.data)
 
 
-def lecture_example() -> Backward:
-    """Build h(x, y) = log(x·y) + exp(x·y) at (5, 3) and record its real backward."""
+def lecture_expression() -> tuple[Scalar, Scalar, Scalar]:
+    """``(x, y, h)``: h = log(x·y) + exp(x·y) at (5, 3), inner values named z, a, b."""
     x = Scalar(EXAMPLE_X, name="x")
     y = Scalar(EXAMPLE_Y, name="y")
     z = x * y
@@ -187,6 +187,12 @@ def lecture_example() -> Backward:
     b.name = "b"
     h = a + b
     h.name = "h"
+    return x, y, h
+
+
+def lecture_example() -> Backward:
+    """Build the lecture's expression and record its real backward."""
+    x, y, h = lecture_expression()
     graph = build_graph(h)
     steps = record_backward(h)
     return Backward(x, y, h, graph, steps, backprop_frames(graph, steps))
