@@ -9,12 +9,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
+from ..checkpoint import load_checkpoint
 from ..images.model import DigitsCNN
-from .config import ConfigError
 from .device import threads_in_use
 from .digits import DigitsResult, build_model
 from .digits_config import DigitsConfig
+from .run_checkpoint import load_run_config, save_run_checkpoint
 from .rundir import MARKER, finite_or_none, run_directory, write_json
 from .validated import history_columns
 
@@ -59,12 +59,7 @@ def write_digits_files(result: DigitsResult, directory: Path) -> None:
     from .digits_plots import confusion_figure, samples_figure
     from .plots import curves_figure, save_figure
 
-    meta = {
-        "config": result.config.to_dict(),
-        "status": result.status,
-        "epochs": result.epochs_completed,
-    }
-    save_checkpoint(result.model, directory / MODEL, meta)
+    save_run_checkpoint(result, result.config, directory / MODEL)
     write_json(directory / METRICS, metrics_dict(result))
     history = result.history
     c = result.config
@@ -111,14 +106,7 @@ def load_digits_model(
         CheckpointError: if the checkpoint is unreadable or carries no valid config.
     """
     path = Path(run_dir) / MODEL
-    _, meta = load_arrays(path)
-    raw = meta.get("config")
-    if not isinstance(raw, dict):
-        raise CheckpointError(f"{str(path)!r} has no digits config in its metadata")
-    try:
-        config = DigitsConfig.from_dict(raw)
-    except ConfigError as e:
-        raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
+    config = load_run_config(path, DigitsConfig, "digits")
     model = build_model(config)
     load_checkpoint(model, path)
     model.eval()

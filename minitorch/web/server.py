@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
-from ..checkpoint import save_checkpoint
 from ..train.config import ConfigError, TrainConfig
 from ..train.fit import FitResult, State
+from ..train.run_checkpoint import save_run_checkpoint
 from ..train.runs import metrics_dict
 from .assets import render_page, render_script, render_style
 from .boundary import GRID_SIZE
@@ -169,14 +169,9 @@ class WebApp:
     def download_model(self, _: Query) -> Response:
         """``GET /api/download/model.npz``: the last finished run's checkpoint."""
         result = self._finished_run()
-        meta = {
-            "config": result.config.to_dict(),
-            "status": result.status,
-            "epochs": result.epochs_completed,
-        }
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "model.npz"
-            save_checkpoint(result.model, path, meta)
+            save_run_checkpoint(result, result.config, path)
             data = path.read_bytes()
         return Response(data, "application/octet-stream", filename="model.npz")
 
