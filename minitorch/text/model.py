@@ -24,7 +24,8 @@ from ..layers import Conv1d
 from ..module import Module, Parameter
 from ..nn import dropout, max
 from ..tensor import Tensor
-from ..tensor_functions import Function, rand
+from ..tensor_functions import Function
+from ..tensor_layers import uniform
 from ..tensor_ops import SimpleBackend, TensorBackend
 
 MASKED = -1e9
@@ -81,12 +82,6 @@ def padding_mask(indices: Tensor) -> Tensor:
     return constant(mask, indices.backend)
 
 
-def _uniform(
-    shape: tuple[int, ...], bound: float, backend: TensorBackend, rng: random.Random
-) -> Tensor:
-    return bound * (2.0 * rand(shape, backend, rng=rng) - 1.0)
-
-
 def _table(
     vocab: int,
     dim: int,
@@ -95,7 +90,7 @@ def _table(
     pretrained: npt.NDArray[np.float64] | None,
 ) -> Tensor:
     if pretrained is None:
-        return _uniform((vocab, dim), EMBEDDING_INIT, backend, rng)
+        return uniform((vocab, dim), EMBEDDING_INIT, backend, rng)
     if pretrained.shape != (vocab, dim):
         raise ValueError(
             f"pre-trained table must be ({vocab}, {dim}), got {pretrained.shape}"
@@ -152,10 +147,10 @@ class SentimentCNN(TextModel):
             self.convs.append(conv)
             self.heads.append(
                 self.add_parameter(
-                    f"out{width}", _uniform((filters, 1), bound, backend, rng)
+                    f"out{width}", uniform((filters, 1), bound, backend, rng)
                 )
             )
-        self.bias = self.add_parameter("bias", _uniform((1,), bound, backend, rng))
+        self.bias = self.add_parameter("bias", uniform((1,), bound, backend, rng))
         self.dropout_rate = dropout_rate
         self.dropout_rng = random.Random(rng.random())
 
@@ -204,9 +199,9 @@ class BagOfWords(TextModel):
         )
         bound = 1.0 / math.sqrt(dim)
         self.weights = self.add_parameter(
-            "weights", _uniform((dim, 1), bound, backend, rng)
+            "weights", uniform((dim, 1), bound, backend, rng)
         )
-        self.bias = self.add_parameter("bias", _uniform((1,), bound, backend, rng))
+        self.bias = self.add_parameter("bias", uniform((1,), bound, backend, rng))
 
     def forward(self, indices: Tensor) -> Tensor:
         """P(positive) for each sentence of the batch, shape ``(batch,)``."""
