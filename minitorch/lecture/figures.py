@@ -18,7 +18,7 @@ from ..autodiff import no_grad
 from ..datasets import Graph
 from ..lecture_network import Linear, Network
 from ..scalar import Scalar
-from ..train.plots import LABEL_COLORS, REGION_CMAP, figure_png, scatter_points
+from ..train.plots import LABEL_COLORS, REGION_CMAP, encode_png, scatter_points
 from ..viz.network import VIEW
 from ..viz.style import ACTIVE, EDGE, RED, TEXT
 
@@ -32,7 +32,7 @@ Array = npt.NDArray[np.float64]
 
 def png_bytes(fig: Figure) -> bytes:
     """The PNG encoding of ``fig`` at the lecture's resolution."""
-    return figure_png(fig, DPI)
+    return encode_png(fig, DPI)
 
 
 def _points(data: Graph) -> Array:

@@ -35,7 +35,7 @@ TRAIN_COLOR = "#3b5b92"
 VAL_COLOR = "#d95f02"
 
 
-def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
+def encode_png(fig: Figure, dpi: int = DPI) -> bytes:
     """``fig`` rendered as PNG bytes (no pyplot, no display needed)."""
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
@@ -45,7 +45,7 @@ def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
 
 def save_figure(fig: Figure, path: PathLike, dpi: int = DPI) -> None:
     """Render ``fig`` to PNG in memory, then write it atomically."""
-    png = figure_png(fig, dpi)
+    png = encode_png(fig, dpi)
     with atomic_writer(path) as f:
         f.write(png)
 
