@@ -124,7 +124,7 @@ class WebApp:
             values = parse_values(_str_param(query, "values"))
             slides = backprop_slides(_str_param(query, "expr"), values)
         except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
+            raise bad_request(one_line(e)) from None
         return json_response(slides)
 
     def _lecture_run(self) -> tuple[State, TrainConfig] | None:
@@ -199,7 +199,7 @@ class WebApp:
             values = parse_values(_str_param(query, "values"))
             svg = expression_svg(text, values)
         except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
+            raise bad_request(one_line(e)) from None
         return Response(svg.encode(), "image/svg+xml; charset=utf-8")
 
     def train(self, body: bytes) -> Response:
