@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from ..autodiff import BackpropStep, no_grad
-from ..datasets import Graph, datasets, load
+from ..datasets import Graph, dataset_name, load
 from ..lecture_network import PARAMETER_NAMES, Linear, Network
 from ..module import Module
 from ..optim import SGD, Optimizer
@@ -68,12 +68,10 @@ class LectureOptions:
         Raises:
             LectureError: naming the first bad option, what was expected and what came.
         """
-        by_lower = {name.lower(): name for name in datasets}
-        if self.dataset.lower() not in by_lower:
-            raise LectureError(
-                f"unknown dataset {self.dataset!r}; choose one of {', '.join(datasets)}"
-            )
-        dataset = by_lower[self.dataset.lower()]
+        try:
+            dataset = dataset_name(self.dataset)
+        except ValueError as e:
+            raise LectureError(str(e)) from None
         if not 2 <= self.pts <= MAX_PTS:
             raise LectureError(f"--pts must be from 2 to {MAX_PTS}, got {self.pts}")
         epochs = self.epochs
