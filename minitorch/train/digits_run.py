@@ -1,6 +1,7 @@
 """A digits run directory: ``model.npz``, ``metrics.json`` and four pictures.
 
-``save_digits_run`` writes one as a unit; ``load_digits_model`` rebuilds the model.
+``write_digits_files`` fills one (``train digits`` writes it as a unit);
+``load_digits_model`` rebuilds the model.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .device import threads_in_use
 from .digits import DigitsResult, build_model
 from .digits_config import DigitsConfig
 from .run_checkpoint import load_run_config, save_run_checkpoint
-from .rundir import MARKER, finite_or_none, run_directory, write_json
+from .rundir import MARKER, finite_or_none, write_json
 from .validated import history_columns
 
 METRICS = MARKER
@@ -88,12 +89,6 @@ def write_digits_files(result: DigitsResult, directory: Path) -> None:
     }
     for name, figure in figures.items():
         save_figure(figure, directory / name)
-
-
-def save_digits_run(result: DigitsResult, out: str | os.PathLike[str]) -> None:
-    """Write the run directory ``out`` as one unit, replacing any run there."""
-    with run_directory(out) as staging:
-        write_digits_files(result, staging)
 
 
 def load_digits_model(
