@@ -11,7 +11,6 @@ from pathlib import Path
 from ..train.exits import usage_error
 
 DEFAULT_RUN = "runs/sentiment"
-MODEL = "model.npz"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,7 +51,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from .data import Examples
     from .explain import EmptySentenceError, explain
     from .model import SentimentCNN
-    from .runs import BASELINE, load_sentiment_model
+    from .runs import BASELINE, MODEL, load_sentiment_model
     from .train import evaluate
 
     run = Path(args.run)
