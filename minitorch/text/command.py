@@ -48,10 +48,11 @@ def run_predict(args: argparse.Namespace) -> int:
 
     from ..checkpoint import CheckpointError
     from ..train.config import ConfigError
+    from ..train.run_checkpoint import MODEL
     from .data import Examples
     from .explain import EmptySentenceError, explain
     from .model import SentimentCNN
-    from .runs import BASELINE, MODEL, load_sentiment_model
+    from .runs import BASELINE, load_sentiment_model
     from .train import evaluate
 
     run = Path(args.run)

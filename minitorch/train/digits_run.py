@@ -15,12 +15,11 @@ from ..images.model import DigitsCNN
 from .device import threads_in_use
 from .digits import DigitsResult, build_model
 from .digits_config import DigitsConfig
-from .run_checkpoint import load_run_config, save_run_checkpoint
+from .run_checkpoint import MODEL, load_run_config, save_run_checkpoint
 from .rundir import MARKER, finite_or_none, write_json
 from .validated import history_columns
 
 METRICS = MARKER
-MODEL = "model.npz"
 LOSS_PLOT = "loss.png"
 ACCURACY_PLOT = "accuracy.png"
 CONFUSION_PLOT = "confusion.png"

@@ -13,6 +13,7 @@ from ..checkpoint import CheckpointError, load_arrays, save_checkpoint
 from .config import ConfigError, RunConfig
 from .loop import Training
 
+MODEL = "model.npz"  # the checkpoint's name in every run directory
 C = TypeVar("C", bound=RunConfig)
 
 

@@ -24,11 +24,10 @@ from ..module import Module
 from .config import TrainConfig
 from .families import get_family
 from .fit import FitResult, State, load_data
-from .run_checkpoint import load_run_config, save_run_checkpoint
+from .run_checkpoint import MODEL, load_run_config, save_run_checkpoint
 from .rundir import MARKER, finite_or_none, run_directory, write_json
 
 METRICS = MARKER
-MODEL = "model.npz"
 SNAPSHOTS = "snapshots.npz"
 LOSS_PLOT = "loss.png"
 BOUNDARY_PLOT = "boundary.png"

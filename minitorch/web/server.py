@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..train.config import ConfigError, TrainConfig
 from ..train.fit import FitResult, State
-from ..train.run_checkpoint import save_run_checkpoint
+from ..train.run_checkpoint import MODEL, save_run_checkpoint
 from ..train.runs import metrics_dict
 from .assets import render_page, render_script, render_style
 from .boundary import GRID_SIZE
@@ -170,10 +170,10 @@ class WebApp:
         """``GET /api/download/model.npz``: the last finished run's checkpoint."""
         result = self._finished_run()
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "model.npz"
+            path = Path(folder) / MODEL
             save_run_checkpoint(result, result.config, path)
             data = path.read_bytes()
-        return Response(data, "application/octet-stream", filename="model.npz")
+        return Response(data, "application/octet-stream", filename=MODEL)
 
     def download_metrics(self, _: Query) -> Response:
         """``GET /api/download/metrics.json``: the last finished run's metrics."""
