@@ -97,17 +97,17 @@ datasets: dict[str, Callable[..., Graph]] = {
 }
 
 
-def dataset_name(name: str) -> str:
+def dataset_name(name: str, error: type[ValueError] = ValueError) -> str:
     """The registered spelling of dataset ``name``, matched case-insensitively.
 
     Raises:
-        ValueError: for an unknown name, listing the valid ones.
+        ValueError: ``error``, for an unknown name, listing the valid ones.
     """
     by_lower = {k.lower(): k for k in datasets}
     try:
         return by_lower[str(name).lower()]
     except KeyError:
-        raise ValueError(
+        raise error(
             f"unknown dataset {name!r}; choose one of {', '.join(datasets)}"
         ) from None
 

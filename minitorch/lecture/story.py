@@ -68,10 +68,7 @@ class LectureOptions:
         Raises:
             LectureError: naming the first bad option, what was expected and what came.
         """
-        try:
-            dataset = dataset_name(self.dataset)
-        except ValueError as e:
-            raise LectureError(str(e)) from None
+        dataset = dataset_name(self.dataset, LectureError)
         if not 2 <= self.pts <= MAX_PTS:
             raise LectureError(f"--pts must be from 2 to {MAX_PTS}, got {self.pts}")
         epochs = self.epochs

@@ -156,10 +156,7 @@ class TrainConfig(RunConfig):
         Raises:
             ConfigError: naming the first bad field, what was expected and what came.
         """
-        try:
-            dataset = dataset_name(self.dataset)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
+        dataset = dataset_name(self.dataset, ConfigError)
         for name in ("pts", "hidden", "epochs"):
             positive_int(name, getattr(self, name))
         if self.batch_size is not None:
