@@ -7,7 +7,10 @@ same values; the small case goes through ``Tensor`` itself (``a + b``, autodiff
 bookkeeping included). For transposed inputs numpy's result keeps the input's
 (column-major) layout, while minitorch's results are always row-major: the column
 "fast/numpy, row-major out" compares with numpy writing into a row-major array
-(``out=``), the same work. Inputs are float64 everywhere. Every contender's result
+(``out=``), the same work, and the column "PROTOTYPE ..., input's layout kept"
+times FastOps' own kernel writing into an output laid out like the input, as
+numpy does (not what the library does: see ``_layout_kept``). Inputs are
+float64 everywhere. Every contender's result
 must equal numpy's (1e-9 relative) before any timing; contenders take turns
 within each round, and each is called once before timing, so numba's compile
 (or cache load) is not counted. SimpleOps only runs on the small sizes.
@@ -46,9 +49,10 @@ from threadpoolctl import threadpool_limits
 
 import minitorch
 from bench._common import machine, save_json, table
-from minitorch import Tensor, TensorBackend
+from minitorch import Tensor, TensorBackend, fast_ops, ieee754, operators
 from minitorch._numba_index import set_num_threads
 from minitorch.fast_ops import FastOps
+from minitorch.tensor_data import TensorData
 
 FAST = TensorBackend(FastOps)
 SIMPLE = minitorch.SimpleBackend
@@ -60,10 +64,33 @@ SIMPLE_MAX_MATMUL = 64
 
 Contenders = dict[str, Callable[[], object]]
 
+# Length of one timed batch. ``gc.collect()`` before each batch leaves the caches
+# cold, and the first 10⁶-cell call after it took twice a warm call's time (0.7
+# against 0.35 ms, numpy and FastOps alike); in 2 ms batches of four calls that
+# first call was a quarter of the figure and swung the ratios by up to 0.3.
+BATCH_SECONDS = 0.02
+
 
 def _tensor(x: np.ndarray, backend: TensorBackend) -> Tensor:
     """A minitorch tensor over a contiguous copy of ``x``."""
     return Tensor.make(np.ascontiguousarray(x).ravel(), x.shape, backend=backend)
+
+
+def _layout_kept(kernel: Callable[..., None], *inputs: Tensor) -> Tensor:
+    """PROTOTYPE, not library behaviour: FastOps' kernel writing into an output
+    laid out like the first input (as numpy and PyTorch lay out results).
+
+    minitorch's maps and zips allocate row-major outputs (API spec §12: a map
+    allocates ``a.zeros(a.shape)``), and ``view`` needs a contiguous tensor
+    (§10), so after an op on a transposed input ``view`` works; with this layout
+    it would raise. The row measures what that rule costs.
+    """
+    like = inputs[0]._tensor
+    out = Tensor(
+        TensorData(np.empty(like.size), like.shape, like.strides), backend=FAST
+    )
+    kernel(*out.tuple(), *(part for t in inputs for part in t.tuple()))
+    return out
 
 
 def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contenders]]:
@@ -79,6 +106,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch_fn: Callable[..., object],
         permute: bool = False,
         row_major: Callable[..., object] | None = None,
+        kernel: Callable[..., None] | None = None,
     ) -> None:
         fast_in = [_tensor(x, FAST) for x in inputs]
         simple_in = [_tensor(x, SIMPLE) for x in inputs]
@@ -98,6 +126,8 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
             # numpy keeps a transposed input's layout in its result; minitorch's
             # results are row-major, so this is numpy doing the same work.
             contenders["numpy_c"] = lambda: row_major(*np_in)
+        if permute and kernel is not None:
+            contenders["fast_keep"] = lambda: _layout_kept(kernel, *fast_in)
         if max(x.size for x in inputs) <= SIMPLE_MAX_CELLS:
             contenders["simple"] = lambda: ours(SIMPLE, *simple_in)
         cases.append((label, contenders))
@@ -151,6 +181,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch.relu,
         True,
         relu_c,
+        fast_ops._map_kernel(operators.relu),
     )
     add(
         f"map exp {cells} transposed",
@@ -160,6 +191,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch.exp,
         True,
         c_out(np.exp),
+        fast_ops._map_kernel(ieee754.exp),
     )
     add(
         f"zip mul {cells}",
@@ -176,6 +208,7 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
         torch.add,
         True,
         c_out(np.add),
+        fast_ops._zip_kernel(operators.add),
     )
     add(f"zip add {cells} + (1,{n})", [x, row], add_zip, np.add, torch.add)
     add(f"zip add {cells} + ({n},1)", [x, col], add_zip, np.add, torch.add)
@@ -236,6 +269,19 @@ def _cases(n: int, m: int, batched: tuple[int, int]) -> list[tuple[str, Contende
             },
         )
     )
+    # The same with ``a`` requiring a gradient: the graph is recorded too.
+    ours_grad = minitorch.tensor(small[0].tolist(), backend=FAST, requires_grad=True)
+    theirs_grad = torch.from_numpy(small[0].copy()).requires_grad_()
+    cases.append(
+        (
+            "10-element a + b, a requires grad",
+            {
+                "fast": lambda: ours_grad + ours[1],
+                "numpy": lambda: small[0] + small[1],
+                "torch": lambda: theirs_grad + theirs[1],
+            },
+        )
+    )
     return cases
 
 
@@ -247,7 +293,7 @@ def _check(contenders: Contenders) -> None:
         if isinstance(out, Tensor):
             results[name] = out.to_numpy()
         elif isinstance(out, torch.Tensor):
-            results[name] = out.numpy()
+            results[name] = out.detach().numpy()
         else:
             results[name] = np.asarray(out)
     for name, value in results.items():
@@ -259,17 +305,24 @@ def _check(contenders: Contenders) -> None:
 def _time(contenders: Contenders, rounds: int) -> dict[str, dict[str, list[float]]]:
     """Wall and CPU seconds per call, contenders taking turns, after one warm-up.
 
-    Calls much shorter than a millisecond are timed in batches (the per-call
-    figure is the batch's time over its size), so clock resolution does not count.
+    Calls shorter than ``BATCH_SECONDS`` are timed in batches of about that
+    length (the per-call figure is the batch's time over its size), so neither
+    clock resolution nor the cold caches after ``gc.collect()`` count.
     """
     repeats: dict[str, int] = {}
     for name, fn in contenders.items():
         fn()
+        # Calibrate on 1 ms of calls, not one: a single microsecond call's time
+        # is mostly the clock's, and a batch sized from it came out so short
+        # that the first calls after ``gc.collect()`` (tens of µs of cold
+        # caches) doubled a 10-cell op's figure (5.5 instead of 2.9 µs).
+        calls = 0
         began = time.perf_counter()
-        fn()
-        repeats[name] = max(
-            1, min(10_000, int(2e-3 / max(time.perf_counter() - began, 1e-9)))
-        )
+        while calls < 3 or time.perf_counter() - began < 1e-3:
+            fn()
+            calls += 1
+        per_call = (time.perf_counter() - began) / calls
+        repeats[name] = max(1, min(100_000, int(BATCH_SECONDS / per_call)))
     times: dict[str, dict[str, list[float]]] = {
         name: {"wall": [], "cpu": []} for name in contenders
     }
@@ -322,12 +375,14 @@ def report(threads: int, results: dict[str, Any], clock: str) -> str:
         fast = by_name["fast"][clock]
         simple = med.get("simple")
         numpy_c = med.get("numpy_c")
+        keep = med.get("fast_keep")
         rows.append(
             [
                 label,
                 f"{_fmt(fast['min'])} / {_fmt(fast['median'])} / {_fmt(fast['max'])}",
                 _fmt(med["numpy"]),
                 f"{med['fast'] / numpy_c:.2f}" if numpy_c is not None else "-",
+                f"{keep / med['numpy']:.2f}" if keep is not None else "-",
                 _fmt(med["torch"]),
                 _fmt(simple) if simple is not None else "-",
                 f"{med['fast'] / med['numpy']:.2f}",
@@ -340,6 +395,7 @@ def report(threads: int, results: dict[str, Any], clock: str) -> str:
         "fast min / median / max",
         "numpy",
         "fast/numpy, row-major out",
+        "PROTOTYPE fast/numpy, input's layout kept",
         "torch",
         "simple",
         "fast/numpy",

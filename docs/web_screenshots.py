@@ -11,24 +11,13 @@ training in the browser (datasets, tensors, sentiment).
 from __future__ import annotations
 
 import argparse
-import threading
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from minitorch.web.server import WebApp, WebServer
+from tests._web_server import CHROMIUM, CHROMIUM_FLAGS, running_server
 
 OUT = Path(__file__).resolve().parent / "img"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def shot(page: Page, name: str) -> None:
@@ -75,6 +64,76 @@ def sentiment(page: Page) -> None:
     shot(page, "sentiment")
 
 
+def _train_to_the_end(page: Page) -> None:
+    """Start the Train form's run and wait until it completes."""
+    page.click("#start")
+    page.wait_for_function(
+        "document.getElementById('state').textContent.startsWith('completed')"
+    )
+
+
+def train(page: Page) -> None:
+    """The Train page after 300 epochs; then a lecture-network run for Network."""
+    page.click("#tab-train")
+    page.fill("#train-form input[name=epochs]", "300")
+    _train_to_the_end(page)
+    page.wait_for_timeout(1500)
+    shot(page, "train")
+    page.select_option("#train-form select[name=network]", "lecture")
+    page.select_option("#train-form select[name=dataset]", "Split")
+    _train_to_the_end(page)
+
+
+def backprop(page: Page) -> None:
+    """The Backprop page three steps into the backward pass."""
+    page.click("#tab-backprop")
+    page.wait_for_selector("#graph-out svg")
+    for _ in range(3):
+        page.click("#step-next")
+    shot(page, "backprop")
+
+
+def network(page: Page) -> None:
+    """The Network page starting from the trained lecture network."""
+    page.click("#tab-network")
+    page.check("#network-form input[name=use_trained]")
+    page.wait_for_timeout(2500)
+    shot(page, "network")
+
+
+def digits(page: Page) -> None:
+    """The Digits page: a CNN trained in the page reads a hand-drawn 7."""
+    page.click("#tab-digits")
+    page.click("#digits-train")
+    page.wait_for_function(
+        "document.getElementById('digits-status').textContent.startsWith('Model')"
+    )
+    box = page.locator("#digit-canvas").bounding_box()
+    assert box is not None
+    x, y = box["x"], box["y"]
+    page.mouse.move(x + 70, y + 50)
+    page.mouse.down()
+    for px, py in ((170, 50), (110, 200)):
+        page.mouse.move(x + px, y + py, steps=10)
+    page.mouse.up()
+    page.wait_for_function(
+        "document.getElementById('digit-answer').textContent.startsWith('The CNN')"
+    )
+    shot(page, "digits")
+
+
+# Every page in the order of a full run (Network starts from Train's last run).
+PAGES = {
+    "datasets": datasets,
+    "train": train,
+    "backprop": backprop,
+    "network": network,
+    "tensors": tensors,
+    "digits": digits,
+    "sentiment": sentiment,
+}
+
+
 def main() -> None:
     """Serve the app, drive each page as a learner would, and photograph it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,77 +142,17 @@ def main() -> None:
         "--only", nargs="+", choices=["datasets", "tensors", "sentiment"]
     )
     args = parser.parse_args()
-    app = WebApp()
-    if args.sentiment_run:
-        app.sentiment.load_run(args.sentiment_run)
-    server = WebServer(("127.0.0.1", 0), app)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+    names = args.only or [n for n in PAGES if n != "sentiment" or args.sentiment_run]
+    with running_server() as server, sync_playwright() as p:
+        if args.sentiment_run:
+            server.app.sentiment.load_run(args.sentiment_run)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.set_default_timeout(600_000)
         page.goto(server.url)
-        if args.only:
-            for name in args.only:
-                {"datasets": datasets, "tensors": tensors, "sentiment": sentiment}[
-                    name
-                ](page)
-            browser.close()
-            server.shutdown()
-            return
-        datasets(page)
-
-        page.click("#tab-train")
-        page.fill("#train-form input[name=epochs]", "300")
-        page.click("#start")
-        page.wait_for_function(
-            "document.getElementById('state').textContent.startsWith('completed')"
-        )
-        page.wait_for_timeout(1500)
-        shot(page, "train")
-
-        # A run of the lecture network for the Network page to start from.
-        page.select_option("#train-form select[name=network]", "lecture")
-        page.select_option("#train-form select[name=dataset]", "Split")
-        page.click("#start")
-        page.wait_for_function(
-            "document.getElementById('state').textContent.startsWith('completed')"
-        )
-
-        page.click("#tab-backprop")
-        page.wait_for_selector("#graph-out svg")
-        for _ in range(3):
-            page.click("#step-next")
-        shot(page, "backprop")
-
-        page.click("#tab-network")
-        page.check("#network-form input[name=use_trained]")
-        page.wait_for_timeout(2500)
-        shot(page, "network")
-
-        tensors(page)
-
-        page.click("#tab-digits")
-        page.click("#digits-train")
-        page.wait_for_function(
-            "document.getElementById('digits-status').textContent.startsWith('Model')"
-        )
-        box = page.locator("#digit-canvas").bounding_box()
-        assert box is not None
-        x, y = box["x"], box["y"]
-        page.mouse.move(x + 70, y + 50)
-        page.mouse.down()
-        for px, py in ((170, 50), (110, 200)):
-            page.mouse.move(x + px, y + py, steps=10)
-        page.mouse.up()
-        page.wait_for_function(
-            "document.getElementById('digit-answer').textContent.startsWith('The CNN')"
-        )
-        shot(page, "digits")
-        if args.sentiment_run:
-            sentiment(page)
+        for name in names:
+            PAGES[name](page)
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ from typing import NoReturn, Protocol, cast
 from . import apps
 from .lecture import command as lecture_command
 from .text import command as text_command
+from .train.exits import EXIT_INTERRUPTED, EXIT_USAGE
 from .viz import commands as viz_commands
 from .web import command as web_command
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 class CommandModule(Protocol):

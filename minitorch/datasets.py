@@ -97,19 +97,30 @@ datasets: dict[str, Callable[..., Graph]] = {
 }
 
 
+def dataset_name(name: str, error: type[ValueError] = ValueError) -> str:
+    """The registered spelling of dataset ``name``, matched case-insensitively.
+
+    Raises:
+        ValueError: ``error``, for an unknown name, listing the valid ones.
+    """
+    by_lower = {k.lower(): k for k in datasets}
+    try:
+        return by_lower[str(name).lower()]
+    except KeyError:
+        raise error(
+            f"unknown dataset {name!r}; choose one of {', '.join(datasets)}"
+        ) from None
+
+
 def load(name: str, N: int, seed: int | None = None) -> Graph:
     """Generate dataset ``name`` (case-insensitive) with ``N`` points.
 
     Raises:
         ValueError: for an unknown name (listing the valid ones) or ``N < 1``.
     """
-    by_lower = {k.lower(): k for k in datasets}
-    if name.lower() not in by_lower:
-        raise ValueError(
-            f"unknown dataset {name!r}; choose one of {', '.join(datasets)}"
-        )
+    name = dataset_name(name)
     if N < 1:
         raise ValueError(f"number of points must be at least 1, got {N}")
-    if name.lower() == "spiral" and N < 2:
+    if name == "Spiral" and N < 2:
         raise ValueError(f"Spiral needs at least 2 points (one per arm), got {N}")
-    return datasets[by_lower[name.lower()]](N, seed)
+    return datasets[name](N, seed)

@@ -15,16 +15,16 @@ their kernels are compiled in every process.
 
 Three habits keep the kernels fast:
 
-* **Fast path.** When the input and output have the same shape and row-major
-  strides, cell ``i`` of one is cell ``i`` of the other: a plain loop over
-  the storage, no index maths at all.
+* **Fast path.** When the inputs and output have the same shape, strides and
+  storage length, position ``p`` of one is position ``p`` of the other: a
+  plain loop over the storage, no index maths at all.
 * **Rows, not cells.** Otherwise dims that are laid out back to back in every
   operand are merged (``_merged_layout``), and the kernel walks the last dim
   as a strided row: index maths once per row, a plain loop inside it.
 * **Tiles for transposed inputs.** When the inputs run down columns while
-  the (row-major) output runs along rows, a band of rows is read column by
-  column into a small buffer and written out row by row: both sides then
-  touch memory in order.
+  the (row-major) output runs along rows, eight columns are read down a band
+  of rows into a buffer and written out a cache line per row: both sides
+  then touch memory in order.
 * **Folds side by side.** A reduction folds a run of neighbouring output cells
   together, one step of each at a time: the inner loop then reads neighbouring
   values, and every cell is still folded in order from its start value, so
@@ -84,13 +84,24 @@ __all__ = [
 # splits into hundreds of tasks for the threads to share.
 CELLS_PER_TASK = 4096
 
-# Tile of a map or zip whose inputs are laid out column by column (a
-# transposed view): TILE_ROWS cells down a column are read in one run, applied
-# into a TILE_COLS × TILE_ROWS buffer (16 KiB, in the fastest cache), and
-# copied out row by row. (Measured on 1000²: 64 × 32 and 64 × 64 tie; 32 × 32,
-# 16 × 64, 128 × 8 and 256 × 16 are 1.3-3× slower.)
-TILE_ROWS = 64
-TILE_COLS = 32
+# Tiles of a map or zip whose inputs are laid out column by column (a
+# transposed view). TILE_COLS columns at a time, each read down TILE_ROWS rows
+# in one run and applied (vectorised) into a TILE_COLS × TILE_ROWS buffer
+# (64 KiB); then each output row gets its TILE_COLS cells, one cache line, from
+# the buffer's TILE_COLS rows read side by side. A parallel task takes
+# BLOCK_COLS columns of a band. Measured on 1000², 1 thread, back-to-back calls
+# into one output: ReLU 0.93 → 0.64-0.70 ms, exp 2.3 → 1.6 ms against the
+# former 64 rows × 32 columns copied out column by column; with a fresh output
+# per call the gain varies from process to process (bench/README.md). 8 × 256
+# and 8 × 512 tiles were slightly slower; 8 columns applied straight to the
+# rows, no buffer: ReLU 0.48 ms but exp 9 ms, as ``op`` then runs unvectorised.
+TILE_ROWS = 1024
+# Cells added to each buffer row: rows exactly 8 KiB apart fall in the same
+# cache sets, and reading eight of them side by side evicted each other
+# (ReLU transposed 0.9-1.75 ms from run to run; padded, 0.70-0.93 ms).
+BUFFER_PAD = 8
+TILE_COLS = 8  # ``_rows_from_buffer`` is unrolled for 8
+BLOCK_COLS = 64
 
 # Output cells a reduction folds side by side: their running values (4 KiB)
 # stay in the fastest cache while the fold walks the reduced dim.
@@ -117,28 +128,29 @@ def op(*values: float) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _same_dense_layout(
+def _same_layout(
     out_shape: Shape, out_strides: Strides, shape: Shape, strides: Strides
 ) -> bool:
-    """True if both layouts are the same row-major one: cell i is storage[i] in both.
+    """True if an input has ``out``'s shape and strides: cells share positions.
 
-    Row-major strides of ``out`` mean its storage holds each cell exactly once,
-    in index order; an input with the same shape and strides reads the same way.
+    When the storages also have the same length, a map or zip is then a plain
+    loop over positions (position ``p`` of ``out`` gets ``op`` of position ``p``
+    of each input), whatever order the dims have in memory: row-major, or the
+    column-major layout of a transposed input written into an output of its
+    own layout. A position no cell uses gets a value no cell reads.
     """
     if len(shape) != len(out_shape):
         return False
-    expected = 1
-    for i in range(len(out_shape) - 1, -1, -1):
-        if out_shape[i] != shape[i] or out_strides[i] != strides[i]:
+    for i in range(len(out_shape)):
+        if out_shape[i] != shape[i]:
             return False
         # A dim of size 1 is never stepped along, so its stride is free.
-        if out_shape[i] != 1 and out_strides[i] != expected:
+        if out_shape[i] != 1 and out_strides[i] != strides[i]:
             return False
-        expected *= out_shape[i]
     return True
 
 
-same_dense_layout = njit(_same_dense_layout, inline="always")
+same_layout = njit(_same_layout, inline="always")
 
 
 def _merged_layout(
@@ -218,41 +230,84 @@ column_major = njit(_column_major, inline="always")
 
 def _band_origin(
     task: int, dims: int, shape: Any, o_str: Any, a_str: Any, b_str: Any
-) -> tuple[int, int, int, int, int]:
-    """Where band ``task`` starts: ``(o, p, q, first_row, rows)``.
+) -> tuple[int, int, int, int, int, int, int]:
+    """Where block ``task`` starts: ``(o, p, q, first_row, rows, first_col, cols)``.
 
-    A band is ``TILE_ROWS`` rows of one matrix (the last two merged dims);
-    ``o``, ``p`` and ``q`` are the storage positions of that matrix in
-    ``out``, ``a`` and ``b``.
+    A block is up to ``TILE_ROWS`` rows and ``BLOCK_COLS`` columns of one
+    matrix (the last two merged dims); ``o``, ``p`` and ``q`` are the storage
+    positions of that matrix in ``out``, ``a`` and ``b``.
     """
     height = shape[dims - 2]
+    width = shape[dims - 1]
     bands = (height + TILE_ROWS - 1) // TILE_ROWS
-    first_row = (task % bands) * TILE_ROWS
+    blocks = (width + BLOCK_COLS - 1) // BLOCK_COLS
+    first_col = (task % blocks) * BLOCK_COLS
+    rest = task // blocks
+    first_row = (rest % bands) * TILE_ROWS
+    rest //= bands
     o = 0
     p = 0
     q = 0
-    rest = task // bands
     for d in range(dims - 3, -1, -1):
         k = rest % shape[d]
         rest //= shape[d]
         o += k * o_str[d]
         p += k * a_str[d]
         q += k * b_str[d]
-    return o, p, q, first_row, min(TILE_ROWS, height - first_row)
+    rows = min(TILE_ROWS, height - first_row)
+    return o, p, q, first_row, rows, first_col, min(BLOCK_COLS, width - first_col)
 
 
 band_origin = njit(_band_origin, inline="always")
 
 
 def _band_count(dims: int, shape: Any) -> int:
-    """Bands of ``TILE_ROWS`` rows covering every matrix of ``shape``."""
+    """Tile blocks covering every matrix of ``shape``."""
     matrices = 1
     for d in range(dims - 2):
         matrices *= int(shape[d])
-    return matrices * ((int(shape[dims - 2]) + TILE_ROWS - 1) // TILE_ROWS)
+    bands = (int(shape[dims - 2]) + TILE_ROWS - 1) // TILE_ROWS
+    return matrices * bands * ((int(shape[dims - 1]) + BLOCK_COLS - 1) // BLOCK_COLS)
 
 
 band_count = njit(_band_count, inline="always")
+
+
+def _rows_from_buffer(
+    out: Storage, buffer: Any, start: int, row_step: int, rows: int, cols: int
+) -> None:
+    """Copy ``buffer[c, r]`` to ``out[start + r * row_step + c]`` for every r, c.
+
+    A full tile writes each output row's ``TILE_COLS`` cells (one cache line)
+    from the buffer's rows read side by side, all runs in order.
+    """
+    if cols == TILE_COLS:
+        b0 = buffer[0]
+        b1 = buffer[1]
+        b2 = buffer[2]
+        b3 = buffer[3]
+        b4 = buffer[4]
+        b5 = buffer[5]
+        b6 = buffer[6]
+        b7 = buffer[7]
+        for r in range(rows):
+            s = start + r * row_step
+            out[s] = b0[r]
+            out[s + 1] = b1[r]
+            out[s + 2] = b2[r]
+            out[s + 3] = b3[r]
+            out[s + 4] = b4[r]
+            out[s + 5] = b5[r]
+            out[s + 6] = b6[r]
+            out[s + 7] = b7[r]
+    else:
+        for r in range(rows):
+            s = start + r * row_step
+            for c in range(cols):
+                out[s + c] = buffer[c, r]
+
+
+rows_from_buffer = njit(_rows_from_buffer, inline="always")
 
 
 # ---------------------------------------------------------------------------
@@ -270,7 +325,9 @@ def _map_template(
 ) -> None:
     """Write ``op(in[broadcast(i)])`` into each out cell ``i``."""
     size = len(out)
-    if same_dense_layout(out_shape, out_strides, in_shape, in_strides):
+    if len(in_storage) == size and same_layout(
+        out_shape, out_strides, in_shape, in_strides
+    ):
         for i in prange(size):
             out[i] = op(in_storage[i])
         return
@@ -278,27 +335,25 @@ def _map_template(
         out_shape, out_strides, in_shape, in_strides, in_shape, in_strides
     )
     if column_major(dims, o_str, i_str):
-        # Transposed input, ReLU on 1000²: 3.1 → 1.2 ms (numpy into a
-        # row-major output: 1.6 ms).
-        width = shape[dims - 1]
+        # Transposed input, 1000², 1 thread, bench.tensor_ops medians: ReLU
+        # 3.1 → 1.0 ms (numpy into a row-major output: 1.4 ms).
         row_step = o_str[dims - 2]
         col_step = i_str[dims - 1]
         for task in prange(band_count(dims, shape)):
-            o, p, _, r0, rows = band_origin(task, dims, shape, o_str, i_str, i_str)
-            buffer = np.empty((TILE_COLS, TILE_ROWS))
-            for c0 in range(0, width, TILE_COLS):
-                cols = min(TILE_COLS, width - c0)
+            o, p, _, r0, rows, first, width = band_origin(
+                task, dims, shape, o_str, i_str, i_str
+            )
+            buffer = np.empty((TILE_COLS, TILE_ROWS + BUFFER_PAD))
+            for c0 in range(first, first + width, TILE_COLS):
+                cols = min(TILE_COLS, first + width - c0)
                 for c in range(cols):
                     start = p + (c0 + c) * col_step + r0
                     src = in_storage[start : start + rows]
                     applied = buffer[c]
                     for r in range(rows):
                         applied[r] = op(src[r])
-                for r in range(rows):
-                    start = o + (r0 + r) * row_step + c0
-                    dst = out[start : start + cols]
-                    for c in range(cols):
-                        dst[c] = buffer[c, r]
+                start = o + r0 * row_step + c0
+                rows_from_buffer(out, buffer, start, row_step, rows, cols)
         return
     cols = shape[dims - 1]
     o_step = o_str[dims - 1]
@@ -348,9 +403,12 @@ def _zip_template(
 ) -> None:
     """Write ``op(a[...], b[...])`` into each out cell; both inputs may broadcast."""
     size = len(out)
-    if same_dense_layout(
-        out_shape, out_strides, a_shape, a_strides
-    ) and same_dense_layout(out_shape, out_strides, b_shape, b_strides):
+    if (
+        len(a_storage) == size
+        and len(b_storage) == size
+        and same_layout(out_shape, out_strides, a_shape, a_strides)
+        and same_layout(out_shape, out_strides, b_shape, b_strides)
+    ):
         for i in prange(size):
             out[i] = op(a_storage[i], b_storage[i])
         return
@@ -358,17 +416,18 @@ def _zip_template(
         out_shape, out_strides, a_shape, a_strides, b_shape, b_strides
     )
     if column_major(dims, o_str, a_str) and column_major(dims, o_str, b_str):
-        # Both inputs transposed, add on 1000²: 4.4 → 2.0 ms (numpy into a
-        # row-major output: 3.9 ms).
-        width = shape[dims - 1]
+        # Both inputs transposed, add on 1000², 1 thread, bench.tensor_ops
+        # medians: 4.4 → 1.7 ms (numpy into a row-major output: 3.1 ms).
         row_step = o_str[dims - 2]
         a_col_step = a_str[dims - 1]
         b_col_step = b_str[dims - 1]
         for task in prange(band_count(dims, shape)):
-            o, p, q, r0, rows = band_origin(task, dims, shape, o_str, a_str, b_str)
-            buffer = np.empty((TILE_COLS, TILE_ROWS))
-            for c0 in range(0, width, TILE_COLS):
-                cols = min(TILE_COLS, width - c0)
+            o, p, q, r0, rows, first, width = band_origin(
+                task, dims, shape, o_str, a_str, b_str
+            )
+            buffer = np.empty((TILE_COLS, TILE_ROWS + BUFFER_PAD))
+            for c0 in range(first, first + width, TILE_COLS):
+                cols = min(TILE_COLS, first + width - c0)
                 for c in range(cols):
                     a_start = p + (c0 + c) * a_col_step + r0
                     b_start = q + (c0 + c) * b_col_step + r0
@@ -377,11 +436,8 @@ def _zip_template(
                     applied = buffer[c]
                     for r in range(rows):
                         applied[r] = op(a_run[r], b_run[r])
-                for r in range(rows):
-                    start = o + (r0 + r) * row_step + c0
-                    dst = out[start : start + cols]
-                    for c in range(cols):
-                        dst[c] = buffer[c, r]
+                start = o + r0 * row_step + c0
+                rows_from_buffer(out, buffer, start, row_step, rows, cols)
         return
     cols = shape[dims - 1]
     o_step = o_str[dims - 1]
@@ -615,16 +671,19 @@ class SizedKernel(Generic[K]):
     the (slower) parallel compile.
     """
 
+    # Slots, and the small case tested first: -0.05 µs per call.
+    __slots__ = ("parallel", "serial", "work")
+
     def __init__(self, parallel: K, serial: K, work: Callable[..., int]) -> None:
         self.parallel = parallel
         self.serial = serial
         self.work = work
 
     def __call__(self, *args: object) -> None:
-        if self.work(*args) >= PARALLEL_MIN_WORK and num_threads() > 1:
-            self.parallel(*args)
-        else:
+        if self.work(*args) < PARALLEL_MIN_WORK or num_threads() == 1:
             self.serial(*args)
+        else:
+            self.parallel(*args)
 
 
 def _out_cells(out: Storage, *_: object) -> int:

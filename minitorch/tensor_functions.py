@@ -58,24 +58,32 @@ class Function:
     @classmethod
     def apply(cls, *vals: Tensor) -> Tensor:
         """Run forward on detached inputs; record history if a gradient is needed."""
-        # Plain loops, and constants (no history) passed as they are rather
-        # than detached: 1.2 µs less per call of a small op.
-        need_grad = False
-        inputs = list(vals)
-        for i, v in enumerate(vals):
-            if v.history is not None:
-                need_grad = True
-                inputs[i] = v.detach()
-        need_grad = need_grad and is_grad_enabled()
-        ctx = Context(not need_grad)
-        out = cls._forward(ctx, *inputs)
         for v in vals:
-            if out is v:  # a forward that hands back its input gets a new tensor
-                out = out.detach()
+            if v.history is not None:
                 break
+        else:
+            # No input takes a gradient: constants (no history) go to forward
+            # as they are, which needs no detached copies and no history
+            # (1.2 µs of a small op), and ``forward`` is called directly
+            # rather than through ``_forward`` (0.2 µs).
+            out = cls.forward(Context(True), *vals)  # type: ignore[attr-defined]
+            return _fresh_output(out, vals)
+        need_grad = is_grad_enabled()
+        inputs = [v if v.history is None else v.detach() for v in vals]
+        ctx = Context(not need_grad)
+        out = cls.forward(ctx, *inputs)  # type: ignore[attr-defined]
         if not need_grad:
-            return out
-        return out._with_history(cls, ctx, vals)
+            return _fresh_output(out, vals)
+        # Always a new tensor over the output's data, so no input is changed.
+        return out._with_history(cls, ctx, vals)  # type: ignore[no-any-return]
+
+
+def _fresh_output(out: Tensor, vals: tuple[Tensor, ...]) -> Tensor:
+    """``out``, or a new tensor over its data if a forward handed back an input."""
+    for v in vals:
+        if out is v:
+            return out.detach()
+    return out
 
 
 class Neg(Function):
@@ -84,12 +92,12 @@ class Neg(Function):
     @staticmethod
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Negate every cell."""
-        return a.f.neg_map(a)
+        return a.backend.neg_map(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         """Return ``-g``."""
-        return grad_output.f.neg_map(grad_output)
+        return grad_output.backend.neg_map(grad_output)
 
 
 class Inv(Function):
@@ -99,13 +107,13 @@ class Inv(Function):
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Invert every cell."""
         ctx.save_for_backward(a)
-        return a.f.inv_map(a)
+        return a.backend.inv_map(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         """Return ``-g / a²``."""
         (a,) = ctx.saved_values
-        return grad_output.f.inv_back_zip(a, grad_output)
+        return grad_output.backend.inv_back_zip(a, grad_output)
 
 
 class Add(Function):
@@ -114,7 +122,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
         """Add cell by cell (broadcasting)."""
-        return a.f.add_zip(a, b)
+        return a.backend.add_zip(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
@@ -129,13 +137,13 @@ class Mul(Function):
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
         """Multiply cell by cell (broadcasting)."""
         ctx.save_for_backward(a, b)
-        return a.f.mul_zip(a, b)
+        return a.backend.mul_zip(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         """Return ``g·b, g·a``."""
         a, b = ctx.saved_values
-        f = grad_output.f
+        f = grad_output.backend
         return f.mul_zip(grad_output, b), f.mul_zip(grad_output, a)
 
 
@@ -145,7 +153,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Apply the logistic function to every cell."""
-        out = a.f.sigmoid_map(a)
+        out = a.backend.sigmoid_map(a)
         ctx.save_for_backward(out)
         return out
 
@@ -153,7 +161,7 @@ class Sigmoid(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         """Return ``g·s·(1 - s)`` with the saved output ``s``."""
         (s,) = ctx.saved_values
-        f = grad_output.f
+        f = grad_output.backend
         one_minus_s = f.add_zip(f.neg_map(s), s._ensure_tensor(1.0))
         return f.mul_zip(grad_output, f.mul_zip(s, one_minus_s))
 
@@ -165,13 +173,13 @@ class ReLU(Function):
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Clip every cell at 0 from below."""
         ctx.save_for_backward(a)
-        return a.f.relu_map(a)
+        return a.backend.relu_map(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         """Pass ``g`` where ``a > 0``."""
         (a,) = ctx.saved_values
-        return grad_output.f.relu_back_zip(a, grad_output)
+        return grad_output.backend.relu_back_zip(a, grad_output)
 
 
 class Log(Function):
@@ -181,13 +189,13 @@ class Log(Function):
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Take the natural log of every cell."""
         ctx.save_for_backward(a)
-        return a.f.log_map(a)
+        return a.backend.log_map(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         """Return ``g / a``."""
         (a,) = ctx.saved_values
-        return grad_output.f.log_back_zip(a, grad_output)
+        return grad_output.backend.log_back_zip(a, grad_output)
 
 
 class Exp(Function):
@@ -196,7 +204,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Exponentiate every cell."""
-        out = a.f.exp_map(a)
+        out = a.backend.exp_map(a)
         ctx.save_for_backward(out)
         return out
 
@@ -204,7 +212,7 @@ class Exp(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         """Return ``g·e^a`` from the saved output."""
         (out,) = ctx.saved_values
-        return grad_output.f.mul_zip(grad_output, out)
+        return grad_output.backend.mul_zip(grad_output, out)
 
 
 class Sum(Function):
@@ -213,7 +221,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, a: Tensor, dim: Tensor) -> Tensor:
         """Add up the cells along ``dim``."""
-        return a.f.add_reduce(a, int(dim.item()))
+        return a.backend.add_reduce(a, int(dim.item()))
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
@@ -231,7 +239,7 @@ class All(Function):
     def forward(ctx: Context, a: Tensor, dim: Tensor) -> Tensor:
         """Multiply the cells along ``dim``."""
         ctx.save_for_backward(a.shape)
-        return a.f.mul_reduce(a, int(dim.item()))
+        return a.backend.mul_reduce(a, int(dim.item()))
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
@@ -257,7 +265,7 @@ class LT(_Comparison):
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
         """Compare cell by cell (broadcasting)."""
         ctx.save_for_backward(a.shape, b.shape)
-        return a.f.lt_zip(a, b)
+        return a.backend.lt_zip(a, b)
 
 
 class EQ(_Comparison):
@@ -267,7 +275,7 @@ class EQ(_Comparison):
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
         """Compare cell by cell (broadcasting)."""
         ctx.save_for_backward(a.shape, b.shape)
-        return a.f.eq_zip(a, b)
+        return a.backend.eq_zip(a, b)
 
 
 class IsClose(_Comparison):
@@ -277,7 +285,7 @@ class IsClose(_Comparison):
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
         """Compare cell by cell (broadcasting)."""
         ctx.save_for_backward(a.shape, b.shape)
-        return a.f.is_close_zip(a, b)
+        return a.backend.is_close_zip(a, b)
 
 
 class Permute(Function):
@@ -330,7 +338,7 @@ class View(Function):
         (original,) = ctx.saved_values
         g = grad_output
         if not g._tensor.is_contiguous():
-            g = g.f.id_map(g)
+            g = g.backend.id_map(g)
         return g._new(TensorData(g._tensor._storage, original)), 0.0
 
 
@@ -340,7 +348,7 @@ class Copy(Function):
     @staticmethod
     def forward(ctx: Context, a: Tensor) -> Tensor:
         """Copy ``a`` into fresh row-major storage."""
-        return a.f.id_map(a)
+        return a.backend.id_map(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
@@ -359,13 +367,13 @@ class Max(Function):
         """Reduce ``input`` with max along ``dim`` on its own backend."""
         d = int(dim.item())
         ctx.save_for_backward(input, d)
-        return input.f.max_reduce(input, d)
+        return input.backend.max_reduce(input, d)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
         """Return ``g`` where ``input`` is the max along ``dim``, else 0; 0 for dim."""
         input, d = ctx.saved_values
-        f = grad_output.f
+        f = grad_output.backend
         is_max = f.eq_zip(input, f.max_reduce(input, d))
         return f.mul_zip(is_max, grad_output), 0.0
 
@@ -384,13 +392,13 @@ class MatMul(Function):
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
         """Multiply the matrices in the last two dims (batch dims broadcast)."""
         ctx.save_for_backward(a, b)
-        return a.f.matrix_multiply(a, b)
+        return a.backend.matrix_multiply(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         """Return ``g @ bᵀ`` and ``aᵀ @ g`` (``expand`` sums broadcast batches)."""
         a, b = ctx.saved_values
-        f = grad_output.f
+        f = grad_output.backend
         return (
             f.matrix_multiply(grad_output, _transpose(b)),
             f.matrix_multiply(_transpose(a), grad_output),

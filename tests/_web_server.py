@@ -1,12 +1,29 @@
-"""A live ``minitorch serve`` on a free local port, for the web tests."""
+"""A live ``minitorch serve`` on a free local port, and the Chromium that drives it.
+
+Used by the web tests and by ``docs/web_screenshots.py``.
+"""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from minitorch.web.server import WebApp, WebServer
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Headless and offline: no sandbox (containers), no GPU, no background requests.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextmanager

@@ -132,15 +132,17 @@ def test_dataset_name_is_case_insensitive(tmp_path: Path) -> None:
     assert _metrics(tmp_path)["dataset"] == "Xor"
 
 
+@pytest.mark.parametrize("app", ["scalar", "tensor", "digits", "sentiment"])
 @pytest.mark.parametrize("where", ["file", "under_file"])
 def test_unwritable_out_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, app: str
 ) -> None:
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     out = blocker if where == "file" else blocker / "run"
-    assert cli.main(_train(out)) == 2
+    assert cli.main(["train", app, "--out", str(out)]) == 2
     assert "cannot write to --out" in _one_error_line(capsys)
+    assert blocker.read_text() == "x"
 
 
 @pytest.mark.parametrize(

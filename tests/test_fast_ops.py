@@ -154,9 +154,11 @@ def test_long_reduction() -> None:
 # ---------------------------------------------------------------------------
 
 # (shape, storage order): matrices read down their columns, sizes that leave
-# partial bands and tiles, one with leading (batch) dims.
+# partial bands, blocks and tiles, one taller than a band, one with leading
+# (batch) dims.
 COLUMN_MAJOR = [
     ((130, 70), (1, 0)),
+    ((1100, 11), (1, 0)),
     ((3, 65, 33), (0, 2, 1)),
     ((2, 3, 5, 97), (1, 0, 3, 2)),
 ]
@@ -242,6 +244,36 @@ def test_tiled_zips_equal_simple_ops(
     assert_same(getattr(FAST, name)(a, b_rows), expected)
     numpy_twin = NUMPY_ZIPS[name](a.to_numpy(), b.to_numpy())
     np.testing.assert_array_equal(getattr(FAST, name)(a, b).to_numpy(), numpy_twin)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+@pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
+def test_outputs_laid_out_like_their_inputs(
+    shape: tuple[int, ...],
+    order: tuple[int, ...],
+    parallel: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An ``out`` with the inputs' (column-major) strides takes the storage loop."""
+    if parallel:
+        monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    a, b = _big(shape, order, 8), _big(shape, order, 9)
+    data = a._tensor
+    assert fast_ops._same_layout(data._shape, data._strides, data._shape, data._strides)
+
+    def like_a() -> Tensor:
+        return Tensor(strided_data([0.0] * a.size, shape, order), backend=FAST)
+
+    for name in ("neg_map", "exp_map"):
+        got = getattr(FAST, name)(a, like_a())
+        assert got._tensor.strides == data.strides
+        assert_same(got, getattr(SIMPLE, name)(simple_twin(a)))
+    out = like_a()
+    fast_ops._zip_kernel(operators.mul)(*out.tuple(), *a.tuple(), *b.tuple())
+    np.testing.assert_array_equal(out.to_numpy(), a.to_numpy() * b.to_numpy())
+    # An output whose layout differs from the input's takes the general paths.
+    flipped = Tensor(strided_data([0.0] * a.size, shape, order[::-1]), backend=FAST)
+    assert_same(FAST.neg_map(a, flipped), SIMPLE.neg_map(simple_twin(a)))
 
 
 # ---------------------------------------------------------------------------

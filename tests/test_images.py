@@ -314,18 +314,6 @@ def test_cli_rejects_bad_numbers(
     assert not out.exists()
 
 
-def test_cli_rejects_an_unwritable_out(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    assert main(["train", "digits", "--out", str(blocker / "run")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: cannot write to --out")
-    assert err.count("\n") == 1
-    assert blocker.read_text() == "not a directory"
-
-
 @pytest.mark.slow
 def test_default_config_reaches_95_percent() -> None:
     result = fit_digits(DigitsConfig())

@@ -138,15 +138,6 @@ def test_train_errors_are_one_line(
     assert not (out / "model.npz").exists()
 
 
-def test_train_rejects_an_unwritable_out(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    assert main(["train", "sentiment", "--out", str(blocker / "run")]) == 2
-    assert "cannot write to --out" in _one_line_error(capsys)
-
-
 def test_diverged_run_exits_3_and_keeps_its_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,18 +54,22 @@ def test_train_epoch_lowers_the_loss_and_counts_correct() -> None:
     )
 
 
+class CountingSGD(SGD):
+    """Plain SGD that counts its steps."""
+
+    steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        super().step()
+
+
 def test_train_epoch_takes_one_step_per_epoch() -> None:
     data = load("Xor", 6, seed=0)
     model = Network(2, random.Random(0))
-    steps = []
-
-    class Counting(SGD):
-        def step(self) -> None:
-            steps.append(1)
-            super().step()
-
-    train_epoch(model, data, Counting(model.parameters(), 0.1))
-    assert steps == [1]
+    optimizer = CountingSGD(model.parameters(), 0.1)
+    train_epoch(model, data, optimizer)
+    assert optimizer.steps == 1
 
 
 def test_fit_loss_falls() -> None:
@@ -257,15 +261,9 @@ def test_tensor_family_full_batch_matches_the_scalar_family() -> None:
 def test_tensor_family_takes_one_step_per_batch() -> None:
     data = load("Simple", 10, seed=0)
     model = TensorNetwork(3, random.Random(0))
-    steps = []
-
-    class Counting(SGD):
-        def step(self) -> None:
-            steps.append(1)
-            super().step()
-
-    result = tensor_epoch(model, data, Counting(model.parameters(), 0.1), 4)
-    assert len(steps) == 3  # batches of 4, 4, 2
+    optimizer = CountingSGD(model.parameters(), 0.1)
+    result = tensor_epoch(model, data, optimizer, 4)
+    assert optimizer.steps == 3  # batches of 4, 4, 2
     assert 0 <= result.correct <= 10
     assert math.isfinite(result.loss)
 

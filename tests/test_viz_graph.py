@@ -13,6 +13,7 @@ import pytest
 import minitorch
 from minitorch import Context, Scalar, ScalarFunction
 from minitorch.autodiff import BackpropStep, Variable, backpropagate
+from minitorch.lecture.story import lecture_expression
 from minitorch.viz.dot import render_dot
 from minitorch.viz.graph import build_graph, fmt_number, static_frame, var_id
 from minitorch.viz.html import render_html
@@ -22,20 +23,6 @@ from minitorch.viz.style import graph_layout
 from minitorch.viz.svg import render_svg
 
 NS = "{http://www.w3.org/2000/svg}"
-
-
-def lecture() -> tuple[Scalar, Scalar, Scalar]:
-    x = Scalar(5.0, name="x")
-    y = Scalar(3.0, name="y")
-    z = x * y
-    z.name = "z"
-    a = z.log()
-    a.name = "a"
-    b = z.exp()
-    b.name = "b"
-    h = a + b
-    h.name = "h"
-    return x, y, h
 
 
 def groups(svg: str, cls: str) -> list[ET.Element]:
@@ -52,7 +39,7 @@ def texts(g: ET.Element, cls: str) -> list[str]:
 
 
 def test_lecture_graph_structure_shares_x_times_y() -> None:
-    _x, _y, h = lecture()
+    _x, _y, h = lecture_expression()
     g = build_graph(h)
     ops = sorted(n.label for n in g.nodes if n.kind == "op")
     assert ops == ["Add", "Exp", "Log", "Mul"]
@@ -67,7 +54,7 @@ def test_lecture_graph_structure_shares_x_times_y() -> None:
 
 
 def test_static_svg_shows_backward_derivatives_exactly() -> None:
-    x, y, h = lecture()
+    x, y, h = lecture_expression()
     h.backward()
     g = build_graph(h)
     svg = render_svg(g, graph_layout(g), static_frame(g))
@@ -147,11 +134,11 @@ def name(v: Variable) -> str:
 
 
 def test_frames_follow_the_real_traversal() -> None:
-    _x, _y, h = lecture()
+    _x, _y, h = lecture_expression()
     g = build_graph(h)
     steps = record_backward(h)
     # The same expression built again and traversed by an observer of our own.
-    _, _, h2 = lecture()
+    _, _, h2 = lecture_expression()
     reference = independent_steps(h2)
     assert len(steps) == len(reference) == 6  # h, log, exp, z, x, y: one step each
     frames = backprop_frames(g, steps)
@@ -256,10 +243,10 @@ def test_frames_record_the_walk_backward_runs() -> None:
 
 
 def test_last_frame_holds_every_leaf_derivative() -> None:
-    _x, _y, h = lecture()
+    _x, _y, h = lecture_expression()
     g = build_graph(h)
     frames = backprop_frames(g, record_backward(h))
-    x2, y2, h2 = lecture()
+    x2, y2, h2 = lecture_expression()
     h2.backward()  # the plain (fast) path
     svg = render_svg(g, graph_layout(g), frames[-1])
     nodes = nodes_by_label(svg)
@@ -274,7 +261,7 @@ def test_last_frame_holds_every_leaf_derivative() -> None:
 
 
 def test_html_stepper_is_self_contained_and_matches_frames(tmp_path: Path) -> None:
-    _, _, h = lecture()
+    _, _, h = lecture_expression()
     g = build_graph(h)
     frames = backprop_frames(g, record_backward(h))
     layout = graph_layout(g)
@@ -328,7 +315,7 @@ def test_deep_chain_builds_without_recursion() -> None:
 
 
 def test_png_has_the_canvas_size(tmp_path: Path) -> None:
-    _, _, h = lecture()
+    _, _, h = lecture_expression()
     g = build_graph(h)
     layout = graph_layout(g)
     path = tmp_path / "g.png"

@@ -437,17 +437,6 @@ def test_digits_trained_from_the_page_answers_drawings(client: Client) -> None:
     assert status == 200 and sum(answer["probabilities"]) == pytest.approx(1.0)
 
 
-def test_serve_with_an_unreadable_digits_run_is_one_error_line(
-    tmp_path: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: --digits-run: ") and err.count("\n") == 1
-    (tmp_path / "model.npz").write_text("not a checkpoint")
-    assert main(["serve", "--port", "0", "--digits-run", str(tmp_path)]) == 2
-    assert "not a readable checkpoint" in capsys.readouterr().err
-
-
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -526,9 +515,13 @@ def test_sentiment_api_scores_like_predict_and_refuses_bad_input(
         assert status == 400 and "\n" not in body["error"], bad
 
 
-def test_serve_with_an_unreadable_sentiment_run_is_one_error_line(
-    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("option", ["--digits-run", "--sentiment-run"])
+def test_serve_with_an_unreadable_run_is_one_error_line(
+    option: str, tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["serve", "--port", "0", "--sentiment-run", str(tmp_path)]) == 2
+    assert main(["serve", "--port", "0", option, str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --sentiment-run: ") and err.count("\n") == 1
+    assert err.startswith(f"error: {option}: ") and err.count("\n") == 1
+    (tmp_path / "model.npz").write_text("not a checkpoint")
+    assert main(["serve", "--port", "0", option, str(tmp_path)]) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..checkpoint import CheckpointError
 from ..datasets import datasets
 from ..lecture_network import Network
+from ..train.exits import EXIT_WRITE, usage_error
 from ..train.runs import load_run
 from .story import (
     DEFAULT_DATASET,
@@ -27,7 +28,6 @@ from .story import (
 )
 from .weights import WeightsError, read_weights
 
-EXIT_USAGE = 2
 LECTURES = ("1.4",)
 
 
@@ -90,11 +90,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def _from_run(run: Path, options: LectureOptions) -> LectureOptions:
     """``options`` with the data and weights of the training run in ``run``."""
     try:
@@ -128,9 +123,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     problem = check_out(out)
     if problem:
-        return _error(problem)
+        return usage_error(problem)
     if args.run and args.weights:
-        return _error("give --weights or --run, not both")
+        return usage_error("give --weights or --run, not both")
     try:
         weights = read_weights(args.weights) if args.weights else None
         options = LectureOptions(
@@ -145,13 +140,13 @@ def run(args: argparse.Namespace) -> int:
             options = _from_run(Path(args.run), options)
         options = options.validated()
     except (WeightsError, LectureError) as e:
-        return _error(str(e))
+        return usage_error(str(e))
     lecture = build_lecture(options)
     try:
         paths = write_lecture(lecture, out)
     except OSError as e:
         print(f"error: could not write {str(out)!r}: {e}", file=sys.stderr)
-        return 1
+        return EXIT_WRITE
     dx, dy = lecture.backward.leaf_derivatives()
     print(f"h = log(x*y) + exp(x*y) at x=5, y=3: dh/dx = {dx!r}, dh/dy = {dy!r}")
     n = len(lecture.data.X)

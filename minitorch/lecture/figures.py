@@ -7,20 +7,18 @@ one. Label colours and probability regions are those of every other picture.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..autodiff import no_grad
 from ..datasets import Graph
 from ..lecture_network import Linear, Network
 from ..scalar import Scalar
-from ..train.plots import LABEL_COLORS, REGION_CMAP, scatter_points
+from ..train.plots import LABEL_COLORS, REGION_CMAP, encode_png, scatter_points
 from ..viz.network import VIEW
 from ..viz.style import ACTIVE, EDGE, RED, TEXT
 
@@ -33,11 +31,8 @@ Array = npt.NDArray[np.float64]
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """The PNG encoding of ``fig``."""
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    """The PNG encoding of ``fig`` at the lecture's resolution."""
+    return encode_png(fig, DPI)
 
 
 def _points(data: Graph) -> Array:

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from ..autodiff import BackpropStep, no_grad
-from ..datasets import Graph, datasets, load
+from ..datasets import Graph, dataset_name, load
 from ..lecture_network import PARAMETER_NAMES, Linear, Network
 from ..module import Module
 from ..optim import SGD, Optimizer
@@ -68,12 +68,7 @@ class LectureOptions:
         Raises:
             LectureError: naming the first bad option, what was expected and what came.
         """
-        by_lower = {name.lower(): name for name in datasets}
-        if self.dataset.lower() not in by_lower:
-            raise LectureError(
-                f"unknown dataset {self.dataset!r}; choose one of {', '.join(datasets)}"
-            )
-        dataset = by_lower[self.dataset.lower()]
+        dataset = dataset_name(self.dataset, LectureError)
         if not 2 <= self.pts <= MAX_PTS:
             raise LectureError(f"--pts must be from 2 to {MAX_PTS}, got {self.pts}")
         epochs = self.epochs
@@ -175,8 +170,8 @@ class Lecture:
         return dead_units(self.network, self.data)
 
 
-def lecture_example() -> Backward:
-    """Build h(x, y) = log(x·y) + exp(x·y) at (5, 3) and record its real backward."""
+def lecture_expression() -> tuple[Scalar, Scalar, Scalar]:
+    """``(x, y, h)``: h = log(x·y) + exp(x·y) at (5, 3), inner values named z, a, b."""
     x = Scalar(EXAMPLE_X, name="x")
     y = Scalar(EXAMPLE_Y, name="y")
     z = x * y
@@ -187,6 +182,12 @@ def lecture_example() -> Backward:
     b.name = "b"
     h = a + b
     h.name = "h"
+    return x, y, h
+
+
+def lecture_example() -> Backward:
+    """Build the lecture's expression and record its real backward."""
+    x, y, h = lecture_expression()
     graph = build_graph(h)
     steps = record_backward(h)
     return Backward(x, y, h, graph, steps, backprop_frames(graph, steps))

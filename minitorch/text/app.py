@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..train.app import App, cnn_run_bytes
+from ..train.app import App, add_config_options, add_limit_option, cnn_run_bytes
 from ..train.config import ConfigError
 from ..train.device import add_backend_options
 from ..train.loop import StepHook, StopCheck
+from ..train.validated import EVAL_BATCH
 from .config import BACKENDS, SentimentConfig
 from .data import DataError, check_inputs
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 VOCABULARY = {"generated": 300, "sst2": 20_000}
 LONGEST = {"generated": 20, "sst2": 60}
 GLOVE_DIM = 300
-EVAL_BATCH = 256
 
 
 class SentimentApp(App):
@@ -56,24 +56,12 @@ class SentimentApp(App):
         """Sizes, data and embeddings files, backend; one numba thread by default."""
         d = SentimentConfig()
         add = parser.add_argument
-        add(
-            "--batch-size",
-            type=int,
-            default=d.batch_size,
-            help="sentences per step (default: %(default)s)",
-        )
-        add(
-            "--dim",
-            type=int,
-            default=d.dim,
-            help="learned embedding size (default: %(default)s)",
-        )
-        add(
-            "--filters",
-            type=int,
-            default=d.filters,
-            help="filters per width (default: %(default)s)",
-        )
+        sizes = {
+            "batch_size": "sentences per step",
+            "dim": "learned embedding size",
+            "filters": "filters per width",
+        }
+        add_config_options(parser, d, sizes)
         add(
             "--widths",
             type=int,
@@ -81,11 +69,8 @@ class SentimentApp(App):
             default=list(d.widths),
             help="filter widths in words (default: %(default)s)",
         )
-        add(
-            "--dropout",
-            type=float,
-            default=d.dropout,
-            help="dropout rate before the output layer (default: %(default)s)",
+        add_config_options(
+            parser, d, {"dropout": "dropout rate before the output layer"}
         )
         add(
             "--data",
@@ -101,12 +86,7 @@ class SentimentApp(App):
             help="GloVe vectors in text format, kept fixed (default: learned "
             "embeddings of --dim numbers)",
         )
-        add(
-            "--limit",
-            type=int,
-            default=None,
-            help="train on only the first N training sentences (default: all)",
-        )
+        add_limit_option(parser, "sentences")
         add_backend_options(parser, BACKENDS, d.backend)
         # The kernels are tiny (a batch of short sentences): a second thread only
         # waits, so one is the default here.

@@ -6,12 +6,11 @@ Exit codes: 0 done, 2 bad arguments or an unreadable run.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
+from ..train.exits import usage_error
+
 DEFAULT_RUN = "runs/sentiment"
-MODEL = "model.npz"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,20 +39,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run_predict)
 
 
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def run_predict(args: argparse.Namespace) -> int:
     """Handle ``minitorch predict sentiment --run DIR SENTENCE``; return the code."""
     if args.top < 1:
-        return _error(f"--top must be a positive integer, got {args.top}")
+        return usage_error(f"--top must be a positive integer, got {args.top}")
     # Loaded here, not at start-up: they need numba, which other commands skip.
     import numpy as np
 
     from ..checkpoint import CheckpointError
     from ..train.config import ConfigError
+    from ..train.run_checkpoint import MODEL
     from .data import Examples
     from .explain import EmptySentenceError, explain
     from .model import SentimentCNN
@@ -62,7 +57,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
     run = Path(args.run)
     if not (run / MODEL).is_file():
-        return _error(
+        return usage_error(
             f"no sentiment model in {str(run)!r} (expected {MODEL}; train one with "
             f"'minitorch train sentiment --out {run}')"
         )
@@ -76,7 +71,7 @@ def run_predict(args: argparse.Namespace) -> int:
             examples = Examples((args.sentence,), np.zeros(1, dtype=np.int64), ("",))
             baseline = evaluate(base_model, base_vocabulary, examples).probabilities[0]
     except (CheckpointError, ConfigError, EmptySentenceError) as e:
-        return _error(str(e))
+        return usage_error(str(e))
     p = explanation.probability
     verdict = "positive" if p > 0.5 else "negative"
     print(

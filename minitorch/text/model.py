@@ -24,11 +24,20 @@ from ..layers import Conv1d
 from ..module import Module, Parameter
 from ..nn import dropout, max
 from ..tensor import Tensor
-from ..tensor_functions import Function, rand
+from ..tensor_functions import Function
+from ..tensor_layers import uniform
 from ..tensor_ops import SimpleBackend, TensorBackend
 
 MASKED = -1e9
 EMBEDDING_INIT = 0.5
+
+
+def constant(values: npt.ArrayLike, backend: TensorBackend) -> Tensor:
+    """``values`` as a constant float tensor of their shape on ``backend``."""
+    array = np.ascontiguousarray(values, dtype=np.float64)
+    out = Tensor.make(array.reshape(-1), array.shape, backend=backend)
+    out._type_(backend)  # CUDA backends keep the storage on the GPU
+    return out
 
 
 def _rows(indices: Tensor) -> npt.NDArray[np.int64]:
@@ -49,9 +58,7 @@ class Embed(Function):
         ctx.save_for_backward(rows, table.shape)
         values = table.to_numpy()[np.maximum(rows, 0)]
         values[rows < 0] = 0.0
-        out = Tensor.make(values.reshape(-1), values.shape, backend=table.backend)
-        out._type_(table.backend)
-        return out
+        return constant(values, table.backend)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, float]:
@@ -60,9 +67,7 @@ class Embed(Function):
         grad = np.zeros(shape)
         valid = rows >= 0
         np.add.at(grad, rows[valid], grad_output.to_numpy()[valid])
-        out = Tensor.make(grad.reshape(-1), shape, backend=grad_output.backend)
-        out._type_(grad_output.backend)
-        return out, 0.0
+        return constant(grad, grad_output.backend), 0.0
 
 
 def embed(table: Tensor, indices: Tensor) -> Tensor:
@@ -74,15 +79,7 @@ def padding_mask(indices: Tensor) -> Tensor:
     """``(batch, 1, length)``: 0 at words, ``MASKED`` at padding (index -1)."""
     rows = _rows(indices)
     mask = np.where(rows >= 0, 0.0, MASKED)[:, None, :]
-    out = Tensor.make(mask.reshape(-1), mask.shape, backend=indices.backend)
-    out._type_(indices.backend)
-    return out
-
-
-def _uniform(
-    shape: tuple[int, ...], bound: float, backend: TensorBackend, rng: random.Random
-) -> Tensor:
-    return bound * (2.0 * rand(shape, backend, rng=rng) - 1.0)
+    return constant(mask, indices.backend)
 
 
 def _table(
@@ -93,15 +90,12 @@ def _table(
     pretrained: npt.NDArray[np.float64] | None,
 ) -> Tensor:
     if pretrained is None:
-        return _uniform((vocab, dim), EMBEDDING_INIT, backend, rng)
+        return uniform((vocab, dim), EMBEDDING_INIT, backend, rng)
     if pretrained.shape != (vocab, dim):
         raise ValueError(
             f"pre-trained table must be ({vocab}, {dim}), got {pretrained.shape}"
         )
-    values = np.ascontiguousarray(pretrained, dtype=np.float64)
-    out = Tensor.make(values.reshape(-1), values.shape, backend=backend)
-    out._type_(backend)
-    return out
+    return constant(pretrained, backend)
 
 
 class TextModel(Module):
@@ -153,10 +147,10 @@ class SentimentCNN(TextModel):
             self.convs.append(conv)
             self.heads.append(
                 self.add_parameter(
-                    f"out{width}", _uniform((filters, 1), bound, backend, rng)
+                    f"out{width}", uniform((filters, 1), bound, backend, rng)
                 )
             )
-        self.bias = self.add_parameter("bias", _uniform((1,), bound, backend, rng))
+        self.bias = self.add_parameter("bias", uniform((1,), bound, backend, rng))
         self.dropout_rate = dropout_rate
         self.dropout_rng = random.Random(rng.random())
 
@@ -205,18 +199,15 @@ class BagOfWords(TextModel):
         )
         bound = 1.0 / math.sqrt(dim)
         self.weights = self.add_parameter(
-            "weights", _uniform((dim, 1), bound, backend, rng)
+            "weights", uniform((dim, 1), bound, backend, rng)
         )
-        self.bias = self.add_parameter("bias", _uniform((1,), bound, backend, rng))
+        self.bias = self.add_parameter("bias", uniform((1,), bound, backend, rng))
 
     def forward(self, indices: Tensor) -> Tensor:
         """P(positive) for each sentence of the batch, shape ``(batch,)``."""
         batch = indices.shape[0]
         counts = (_rows(indices) >= 0).sum(axis=1, keepdims=True).astype(np.float64)
-        inverse = Tensor.make(
-            (1.0 / counts).reshape(-1), (batch, 1), backend=indices.backend
-        )
-        inverse._type_(indices.backend)
+        inverse = constant(1.0 / counts, indices.backend)
         total = embed(self.embedding.value, indices).sum(1).view(batch, self.dim)
         logit = (total * inverse) @ self.weights.value + self.bias.value
         out: Tensor = logit.sigmoid().view(batch)

@@ -17,15 +17,15 @@ from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_che
 from ..train.config import ConfigError
 from ..train.device import make_backend
 from ..train.plots import save_figure
-from ..train.rundir import write_json
+from ..train.run_checkpoint import MODEL
+from ..train.rundir import MARKER, write_json
 from .config import SentimentConfig
 from .data import Vocabulary
 from .metrics import metrics_dict
 from .model import BagOfWords, SentimentCNN, TextModel
 from .train import ModelRun, SentimentResult
 
-METRICS = "metrics.json"
-MODEL = "model.npz"
+METRICS = MARKER
 BASELINE = "baseline.npz"
 LOSS_PLOT = "loss.png"
 ACCURACY_PLOT = "accuracy.png"

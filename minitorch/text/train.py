@@ -25,7 +25,7 @@ from ..train.loop import Status, StepHook, StopCheck, Training
 from ..train.validated import (
     Scores,
     SplitEpoch,
-    evaluating,
+    eval_pass,
     fit_validated,
     train_pass,
 )
@@ -33,9 +33,8 @@ from .config import SentimentConfig
 from .data import Corpus, Examples, Indices, Labels, Vocabulary, load_sst2
 from .embeddings import load_glove
 from .generate import generate_corpus
-from .model import BagOfWords, SentimentCNN, TextModel
+from .model import BagOfWords, SentimentCNN, TextModel, constant
 
-EVAL_BATCH = 256
 EPSILON = 1e-7  # keeps log() finite when a probability saturates at 0 or 1
 UNKNOWN_VECTOR_SCALE = 0.25
 
@@ -177,10 +176,7 @@ def build_models(
 def as_tensor(indices: Indices, backend: TensorBackend) -> Tensor:
     """Word indices ``(n, length)`` as a constant tensor, trimmed to the longest row."""
     used = int(np.max(np.sum(indices >= 0, axis=1), initial=1))
-    values = np.ascontiguousarray(indices[:, :used], dtype=np.float64)
-    out = Tensor.make(values.reshape(-1), values.shape, backend=backend)
-    out._type_(backend)
-    return out
+    return constant(indices[:, :used], backend)
 
 
 def cross_entropy(probabilities: Tensor, labels: Tensor) -> Tensor:
@@ -191,29 +187,20 @@ def cross_entropy(probabilities: Tensor, labels: Tensor) -> Tensor:
     return total.sum() * (-1.0 / n)
 
 
-def _labels(labels: Labels, backend: TensorBackend) -> Tensor:
-    out = Tensor.make(labels.astype(np.float64), (len(labels),), backend=backend)
-    out._type_(backend)
-    return out
-
-
 def evaluate(model: Module, vocabulary: Vocabulary, examples: Examples) -> Evaluation:
     """Loss, accuracy and probabilities in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
     indices, _ = vocabulary.encode(examples.texts)
-    total = 0.0
-    parts = []
-    with evaluating(model):
-        for start in range(0, len(examples), EVAL_BATCH):
-            rows = slice(start, start + EVAL_BATCH)
-            p = model(as_tensor(indices[rows], backend))
-            loss = cross_entropy(p, _labels(examples.labels[rows], backend))
-            total += loss.item() * len(examples.labels[rows])
-            parts.append(p.to_numpy())
+
+    def step(rows: slice) -> tuple[Tensor, npt.NDArray[np.float64]]:
+        p = model(as_tensor(indices[rows], backend))
+        return cross_entropy(p, constant(examples.labels[rows], backend)), p.to_numpy()
+
+    loss, parts = eval_pass(model, len(examples), step)
     probabilities = np.concatenate(parts) if parts else np.zeros(0)
     correct = (probabilities > 0.5).astype(np.int64) == examples.labels
-    count = max(len(examples), 1)
-    return Evaluation(total / count, float(np.sum(correct)) / count, probabilities)
+    accuracy = float(np.sum(correct)) / max(len(examples), 1)
+    return Evaluation(loss, accuracy, probabilities)
 
 
 def _train_epoch(
@@ -234,7 +221,7 @@ def _train_epoch(
     def step(batch: list[int]) -> tuple[Tensor, int]:
         p = model(as_tensor(indices[batch], backend))
         right = int(np.sum((p.to_numpy() > 0.5) == labels[batch]))
-        return cross_entropy(p, _labels(labels[batch], backend)), right
+        return cross_entropy(p, constant(labels[batch], backend)), right
 
     order = list(range(len(labels)))
     rng.shuffle(order)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +28,30 @@ ACTIVATION_COPIES = 8
 def cnn_run_bytes(weights: int, cells: int) -> int:
     """Peak bytes of a CNN run with ``weights`` numbers and ``cells`` activations."""
     return (weights * WEIGHT_COPIES + cells * ACTIVATION_COPIES) * 8
+
+
+def add_config_options(
+    parser: argparse.ArgumentParser, defaults: RunConfig, helps: Mapping[str, str]
+) -> None:
+    """``--field-name`` per field in ``helps``, typed and defaulted as ``defaults``."""
+    for name, text in helps.items():
+        default = getattr(defaults, name)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            help=f"{text} (default: %(default)s)",
+        )
+
+
+def add_limit_option(parser: argparse.ArgumentParser, items: str) -> None:
+    """``--limit N``: train on the first N training ``items`` only (quick runs)."""
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help=f"train on only the first N training {items} (default: all)",
+    )
 
 
 class Outcome(Protocol):

@@ -16,20 +16,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .app import App
+from .app import App, add_config_options
 from .config import MOMENTUM, OPTIMIZERS, ConfigError, RunConfig
 from .device import COMPILED_BACKENDS, note_compiling, using_threads
+from .exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_WRITE, usage_error
 from .progress import Reporter
 from .rundir import check_out, run_directory, signals_deferred, signals_interrupt
 
-EXIT_WRITE = 1
-EXIT_USAGE = 2
-EXIT_DIVERGED = 3
-EXIT_INTERRUPTED = 130
 EPILOG = (
     "Exit codes: 0 done, 2 bad arguments, 3 loss diverged (NaN/inf), 130 "
     "interrupted (Ctrl-C or SIGTERM). Results so far are saved on 3 and 130."
 )
+# The number options every app's config has, and their help.
+SHARED_OPTIONS = {
+    "lr": "learning rate",
+    "epochs": "epochs",
+    "seed": "seed of everything random in the run",
+}
 # A run may use at most this share of the machine's memory.
 MEMORY_SHARE = 0.5
 
@@ -61,26 +64,16 @@ def register(
 
 def _add_shared_options(parser: argparse.ArgumentParser, app: App) -> None:
     # An app whose config lacks a field (e.g. one fixed optimizer) lacks its option.
-    d = app.config_type().to_dict()
+    d = app.config_type()
+    shared = {name: text for name, text in SHARED_OPTIONS.items() if hasattr(d, name)}
+    add_config_options(parser, d, shared)
     add = parser.add_argument
-    default = "(default: %(default)s)"
-    if "lr" in d:
-        add("--lr", type=float, default=d["lr"], help=f"learning rate {default}")
-    if "epochs" in d:
-        add("--epochs", type=int, default=d["epochs"], help=f"epochs {default}")
-    if "seed" in d:
-        add(
-            "--seed",
-            type=int,
-            default=d["seed"],
-            help=f"seed of everything random in the run {default}",
-        )
-    if "optimizer" in d:
+    if hasattr(d, "optimizer"):
         add(
             "--optimizer",
             choices=OPTIMIZERS,
-            default=d["optimizer"],
-            help=f"update rule; momentum uses {MOMENTUM} {default}",
+            default=d.optimizer,
+            help=f"update rule; momentum uses {MOMENTUM} (default: %(default)s)",
         )
     add("--out", default=None, help="output directory (default: runs/...)")
     add("--force", action="store_true", help="replace a run already in --out")
@@ -92,11 +85,6 @@ def _add_shared_options(parser: argparse.ArgumentParser, app: App) -> None:
         "the mean seconds per epoch since the previous line (default: %(default)s)",
     )
     add("--quiet", action="store_true", help="no progress bar, no epoch lines")
-
-
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def memory_limit() -> int:
@@ -145,28 +133,30 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = app.config(args)
     except ConfigError as e:
-        return _error(str(e))
+        return usage_error(str(e))
     if args.log_every < 1:
-        return _error(f"--log-every must be a positive integer, got {args.log_every}")
+        return usage_error(
+            f"--log-every must be a positive integer, got {args.log_every}"
+        )
     problem = check_budget(app, config)
     if problem:
-        return _error(problem)
+        return usage_error(problem)
     try:
         app.check(config)
     except ConfigError as e:
-        return _error(str(e))
+        return usage_error(str(e))
     threads = getattr(args, "threads", None)
     if threads is not None and threads < 1:
-        return _error(f"--threads must be a positive integer, got {threads}")
+        return usage_error(f"--threads must be a positive integer, got {threads}")
     out = Path(args.out or app.default_out(config))
     problem = check_out(out, args.force)
     if problem:
-        return _error(problem)
+        return usage_error(problem)
     try:
         with using_threads(threads):
             return _train_and_save(app, config, out, args)
     except ConfigError as e:
-        return _error(str(e))
+        return usage_error(str(e))
 
 
 def _train_and_save(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Self
 
-from ..datasets import datasets
+from ..datasets import dataset_name
 from ..module import Parameter
 from ..optim import SGD, Adam, Optimizer
 
@@ -156,11 +156,7 @@ class TrainConfig(RunConfig):
         Raises:
             ConfigError: naming the first bad field, what was expected and what came.
         """
-        by_lower = {name.lower(): name for name in datasets}
-        if str(self.dataset).lower() not in by_lower:
-            raise ConfigError(
-                f"unknown dataset {self.dataset!r}; choose one of {', '.join(datasets)}"
-            )
+        dataset = dataset_name(self.dataset, ConfigError)
         for name in ("pts", "hidden", "epochs"):
             positive_int(name, getattr(self, name))
         if self.batch_size is not None:
@@ -169,7 +165,6 @@ class TrainConfig(RunConfig):
         one_of("optimizer", self.optimizer, OPTIMIZERS)
         one_of("backend", self.backend, BACKENDS)
         one_of("network", self.network, NETWORKS)
-        dataset = by_lower[self.dataset.lower()]
         if dataset == "Spiral" and self.pts < 2:
             raise ConfigError(f"Spiral needs at least 2 points, got {self.pts}")
         return replace(self, dataset=dataset, lr=lr)

@@ -40,12 +40,10 @@ from .validated import (
     Scores,
     SplitEpoch,
     confusion_matrix,
-    evaluating,
+    eval_pass,
     fit_validated,
     train_pass,
 )
-
-EVAL_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -94,18 +92,15 @@ def build_model(config: DigitsConfig) -> DigitsCNN:
 def evaluate(model: Module, images: Images, labels: Labels) -> Evaluation:
     """Loss, accuracy and predictions in eval mode (no dropout, no graph)."""
     backend = backend_of(model)
-    total = 0.0
-    predictions = []
-    with evaluating(model):
-        for start in range(0, len(labels), EVAL_BATCH):
-            chunk = slice(start, start + EVAL_BATCH)
-            log_probs = model(to_tensor(images[chunk], backend))
-            loss = nll_loss(log_probs, one_hot(labels[chunk], backend))
-            total += loss.item() * len(labels[chunk])
-            predictions.append(log_probs.to_numpy().argmax(axis=1))
+
+    def step(rows: slice) -> tuple[Tensor, npt.NDArray[np.int64]]:
+        log_probs = model(to_tensor(images[rows], backend))
+        loss = nll_loss(log_probs, one_hot(labels[rows], backend))
+        return loss, log_probs.to_numpy().argmax(axis=1)
+
+    loss, predictions = eval_pass(model, len(labels), step)
     predicted = np.concatenate(predictions).astype(np.int64)
-    count = max(len(labels), 1)
-    return Evaluation(total / count, float(np.mean(predicted == labels)), predicted)
+    return Evaluation(loss, float(np.mean(predicted == labels)), predicted)
 
 
 def train_epoch(

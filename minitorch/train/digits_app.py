@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..images.data import SIDE
-from .app import App, cnn_run_bytes
+from .app import App, add_config_options, add_limit_option, cnn_run_bytes
 from .device import add_backend_options
 from .digits_config import BACKENDS, DigitsConfig
 from .loop import StepHook, StopCheck
+from .validated import EVAL_BATCH
 
 if TYPE_CHECKING:
     from .digits import DigitsResult
@@ -33,14 +34,8 @@ class DigitsApp(App):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         """``--batch-size --channels --dropout --limit``."""
         d = DigitsConfig()
-        add = parser.add_argument
-        add(
-            "--batch-size",
-            type=int,
-            default=d.batch_size,
-            help="images per step (default: %(default)s)",
-        )
-        add(
+        add_config_options(parser, d, {"batch_size": "images per step"})
+        parser.add_argument(
             "--channels",
             type=int,
             nargs=2,
@@ -48,24 +43,13 @@ class DigitsApp(App):
             default=list(d.channels),
             help="channels of the two conv layers (default: %(default)s)",
         )
-        add(
-            "--dropout",
-            type=float,
-            default=d.dropout,
-            help="dropout rate before the last layer (default: %(default)s)",
-        )
-        add(
-            "--limit",
-            type=int,
-            default=None,
-            help="train on only the first N training images (default: all)",
-        )
+        add_config_options(parser, d, {"dropout": "dropout rate before the last layer"})
+        add_limit_option(parser, "images")
         add_backend_options(parser, BACKENDS, d.backend)
 
     def memory_bytes(self, config: DigitsConfig) -> int:
         """Weights and one batch's activations (the data is a fixed 0.9 MB)."""
         from ..images.model import KERNEL
-        from .digits import EVAL_BATCH
 
         c1, c2 = config.channels
         taps = KERNEL[0] * KERNEL[1]

@@ -1,6 +1,7 @@
 """A digits run directory: ``model.npz``, ``metrics.json`` and four pictures.
 
-``save_digits_run`` writes one as a unit; ``load_digits_model`` rebuilds the model.
+``write_digits_files`` fills one (``train digits`` writes it as a unit);
+``load_digits_model`` rebuilds the model.
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..checkpoint import CheckpointError, load_arrays, load_checkpoint, save_checkpoint
+from ..checkpoint import load_checkpoint
 from ..images.model import DigitsCNN
-from .config import ConfigError
 from .device import threads_in_use
 from .digits import DigitsResult, build_model
 from .digits_config import DigitsConfig
-from .rundir import MARKER, finite_or_none, run_directory, write_json
+from .run_checkpoint import MODEL, load_run_config, save_run_checkpoint
+from .rundir import MARKER, finite_or_none, write_json
 from .validated import history_columns
 
 METRICS = MARKER
-MODEL = "model.npz"
 LOSS_PLOT = "loss.png"
 ACCURACY_PLOT = "accuracy.png"
 CONFUSION_PLOT = "confusion.png"
@@ -59,12 +59,7 @@ def write_digits_files(result: DigitsResult, directory: Path) -> None:
     from .digits_plots import confusion_figure, samples_figure
     from .plots import curves_figure, save_figure
 
-    meta = {
-        "config": result.config.to_dict(),
-        "status": result.status,
-        "epochs": result.epochs_completed,
-    }
-    save_checkpoint(result.model, directory / MODEL, meta)
+    save_run_checkpoint(result, result.config, directory / MODEL)
     write_json(directory / METRICS, metrics_dict(result))
     history = result.history
     c = result.config
@@ -95,12 +90,6 @@ def write_digits_files(result: DigitsResult, directory: Path) -> None:
         save_figure(figure, directory / name)
 
 
-def save_digits_run(result: DigitsResult, out: str | os.PathLike[str]) -> None:
-    """Write the run directory ``out`` as one unit, replacing any run there."""
-    with run_directory(out) as staging:
-        write_digits_files(result, staging)
-
-
 def load_digits_model(
     run_dir: str | os.PathLike[str],
 ) -> tuple[DigitsCNN, DigitsConfig]:
@@ -111,14 +100,7 @@ def load_digits_model(
         CheckpointError: if the checkpoint is unreadable or carries no valid config.
     """
     path = Path(run_dir) / MODEL
-    _, meta = load_arrays(path)
-    raw = meta.get("config")
-    if not isinstance(raw, dict):
-        raise CheckpointError(f"{str(path)!r} has no digits config in its metadata")
-    try:
-        config = DigitsConfig.from_dict(raw)
-    except ConfigError as e:
-        raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
+    config = load_run_config(path, DigitsConfig, "digits")
     model = build_model(config)
     load_checkpoint(model, path)
     model.eval()

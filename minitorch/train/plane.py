@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..datasets import datasets
-from .app import App
+from .app import App, add_config_options
 from .base import ModelFamily
 from .config import BACKENDS, RunConfig, TrainConfig
 from .device import add_backend_options
@@ -43,12 +43,7 @@ class PlaneApp(App):
         add = parser.add_argument
         names = ", ".join(datasets)
         add("--dataset", default=d.dataset, help=f"{names} (default: %(default)s)")
-        add(
-            "--pts",
-            type=int,
-            default=d.pts,
-            help="training points (default: %(default)s)",
-        )
+        add_config_options(parser, d, {"pts": "training points"})
         networks = self.family.networks
         add(
             "--hidden",

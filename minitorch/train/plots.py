@@ -35,13 +35,19 @@ TRAIN_COLOR = "#3b5b92"
 VAL_COLOR = "#d95f02"
 
 
-def save_figure(fig: Figure, path: PathLike, dpi: int = DPI) -> None:
-    """Render ``fig`` to PNG in memory, then write it atomically."""
+def encode_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """``fig`` rendered as PNG bytes (no pyplot, no display needed)."""
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path: PathLike, dpi: int = DPI) -> None:
+    """Render ``fig`` to PNG in memory, then write it atomically."""
+    png = encode_png(fig, dpi)
     with atomic_writer(path) as f:
-        f.write(buffer.getvalue())
+        f.write(png)
 
 
 def epoch_axis(ax: Axes) -> None:

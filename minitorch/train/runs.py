@@ -18,17 +18,16 @@ from ..checkpoint import (
     load_arrays,
     load_checkpoint,
     save_arrays,
-    save_checkpoint,
 )
 from ..datasets import Graph
 from ..module import Module
-from .config import ConfigError, TrainConfig
+from .config import TrainConfig
 from .families import get_family
 from .fit import FitResult, State, load_data
+from .run_checkpoint import MODEL, load_run_config, save_run_checkpoint
 from .rundir import MARKER, finite_or_none, run_directory, write_json
 
 METRICS = MARKER
-MODEL = "model.npz"
 SNAPSHOTS = "snapshots.npz"
 LOSS_PLOT = "loss.png"
 BOUNDARY_PLOT = "boundary.png"
@@ -77,12 +76,7 @@ def write_run_files(
         "loss": directory / LOSS_PLOT,
         "boundary": directory / BOUNDARY_PLOT,
     }
-    meta = {
-        "config": result.config.to_dict(),
-        "status": result.status,
-        "epochs": result.epochs_completed,
-    }
-    save_checkpoint(result.model, paths["model"], meta)
+    save_run_checkpoint(result, result.config, paths["model"])
     save_snapshots(paths["snapshots"], result.snapshots, result.config)
     write_json(paths["metrics"], metrics_dict(result))
     c = result.config
@@ -166,15 +160,7 @@ def load_config(run_dir: str | os.PathLike[str]) -> TrainConfig:
         FileNotFoundError: if the run has no ``model.npz``.
         CheckpointError: if the checkpoint carries no valid config.
     """
-    path = Path(run_dir) / MODEL
-    _, meta = load_arrays(path)
-    raw = meta.get("config")
-    if not isinstance(raw, dict):
-        raise CheckpointError(f"{str(path)!r} has no training config in its metadata")
-    try:
-        return TrainConfig.from_dict(raw)
-    except ConfigError as e:
-        raise CheckpointError(f"{str(path)!r} has an invalid config: {e}") from e
+    return load_run_config(Path(run_dir) / MODEL, TrainConfig, "training")
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> tuple[Module, Graph, TrainConfig]:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,9 @@ from ..module import Module
 from ..optim import Optimizer
 from ..tensor import Tensor
 from .loop import StepHook, StopCheck, Training, run_epochs
+
+# Rows per evaluation step: bounds the memory of measuring a whole split.
+EVAL_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,25 @@ def train_pass(
         if on_batch is not None:
             on_batch(done, len(batches), value)
     return loss_sum / count, correct / count
+
+
+def eval_pass(
+    model: Module, count: int, step: Callable[[slice], tuple[Tensor, npt.NDArray[Any]]]
+) -> tuple[float, list[npt.NDArray[Any]]]:
+    """The mean loss over ``count`` rows in eval mode, and each batch's outputs.
+
+    ``step(rows)`` runs the model on ``rows`` and returns their mean loss and the
+    outputs to keep (probabilities, predicted classes).
+    """
+    total = 0.0
+    outputs = []
+    with evaluating(model):
+        for start in range(0, count, EVAL_BATCH):
+            rows = slice(start, min(start + EVAL_BATCH, count))
+            loss, kept = step(rows)
+            total += loss.item() * (rows.stop - rows.start)
+            outputs.append(kept)
+    return total / max(count, 1), outputs
 
 
 def confusion_matrix(

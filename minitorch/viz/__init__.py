@@ -1,26 +1,7 @@
 """Pictures of what minitorch computes: expression graphs, backprop, hidden layers.
 
-Graph pictures need nothing beyond a plain ``pip install``: no Graphviz binary. The
-pip-installable layout options were weighed and set aside: ``graphviz``, ``pydot``
-and ``pygraphviz`` all drive the system Graphviz (a binary or its C library);
-``graphviz-pure`` is a young Rust port; ``igraph`` has a Sugiyama layout but is a
-large compiled dependency for one function; ``networkx`` (not one of our
-dependencies) only places nodes in layers you compute yourself; ``grandalf`` is
-pure Python but unmaintained since 2023. Computation graphs are small, acyclic
-and flow one way, which is the easy case of layered drawing, so minitorch lays
-them out itself (``layout.py``, ~200 lines): longest-path layers with leaves and
-constants pulled next to their first use, long edges routed through virtual
-points, barycentre sweeps keeping the ordering with the fewest crossings, and
-isotonic regression to place each column near its neighbours. The same layout
-feeds three writers: hand-written SVG (generic font families, ``data-*``
-attributes with the exact numbers), PNG (shapes through matplotlib's Agg canvas,
-already a dependency; labels written by Pillow, which matplotlib ships with) and
-DOT text for those who do have Graphviz. A ~590-node graph
-(``python -m bench.viz_render``) lays out and writes as SVG in about 0.05 s and
-as PNG (3614 x 3319 px, capped at 12 Mpx) in about 0.55 s on a busy 2-core
-machine; with one matplotlib text artist per label line the PNG took about 2.5-4
-s, so Pillow now writes the ~1200 labels, and about half of what remains is PNG
-encoding.
+Graphs are laid out here, with no Graphviz needed (the README's "Why our own
+layout" says why), and written as SVG, PNG and DOT.
 
 Modules: ``graph`` (model), ``layout``, ``style`` (shared look), ``svg``, ``png``,
 ``dot``, ``stepper`` (frames from the real ``backpropagate``), ``backward`` (that

@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 
 from ..checkpoint import CheckpointError
+from ..train.exits import usage_error
 from .budgets import MAX_FRAME_NODES, GraphSizeError, draws_frames
 from .graph import ExprGraph, build_graph
 from .parser import MAX_LENGTH, ExpressionError, build, shorten
-
-EXIT_USAGE = 2
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,14 +73,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the second layer weighs most)",
     )
     explain.set_defaults(handler=run_explain)
-
-
-def _error(message: str) -> int:
-    print(
-        message if message.startswith("error:") else f"error: {message}",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE
 
 
 def _values(args: argparse.Namespace) -> dict[str, float] | str:
@@ -144,23 +135,23 @@ def run_graph(args: argparse.Namespace) -> int:
     """Build the expression, draw it and its backward pass; print what was written."""
     values = _values(args)
     if isinstance(values, str):
-        return _error(values)
+        return usage_error(values)
     try:
         text = _expression(args)
         result = build(text, values)
     except (ExpressionError, ValueError) as e:
-        return _error(str(e))
+        return usage_error(str(e))
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        return _error(f"--out {args.out!r} is a file; give a directory")
+        return usage_error(f"--out {args.out!r} is a file; give a directory")
     from .export import write_pictures  # matplotlib loads only when drawing
 
     try:
         paths = write_pictures(result, out, text)
     except (ExpressionError, GraphSizeError) as e:
-        return _error(str(e))
+        return usage_error(str(e))
     except OSError as e:
-        return _error(f"cannot write to --out {args.out!r}: {e.strerror or e}")
+        return usage_error(f"cannot write to --out {args.out!r}: {e.strerror or e}")
     graph = build_graph(result)
     leaves = ", ".join(f"d/d{k} = {v!r}" for k, v in _leaf_derivatives(graph))
     print(f"{shorten(text)} = {result.data!r}; {leaves}")
@@ -196,26 +187,28 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         loaded = load_explain_run(run)
     except FileNotFoundError:
-        return _error(
+        return usage_error(
             f"{str(run)!r} is not a run directory (no model.npz); "
             "make one with 'minitorch train scalar --out DIR'"
         )
     except CheckpointError as e:
-        return _error(str(e))
+        return usage_error(str(e))
     model = loaded.model
     if not hasattr(model, "hidden_activations"):
-        return _error(
+        return usage_error(
             f"{str(run)!r} holds a {type(model).__name__}; explain-network "
             "draws the course's scalar Network"
         )
     hidden = model.layer1.out_size
     if args.units is not None and not all(0 <= u < hidden for u in args.units):
-        return _error(f"--units must be between 0 and {hidden - 1}, got {args.units}")
+        return usage_error(
+            f"--units must be between 0 and {hidden - 1}, got {args.units}"
+        )
     out = Path(args.out) if args.out else run / "explain"
     units = (args.units[0], args.units[1]) if args.units else None
     try:
         paths = write_network_pictures(model, loaded.data, out, loaded.snapshots, units)
     except OSError as e:
-        return _error(f"cannot write to --out {str(out)!r}: {e.strerror or e}")
+        return usage_error(f"cannot write to --out {str(out)!r}: {e.strerror or e}")
     print(f"wrote {out}/: " + " ".join(p.name for p in paths))
     return 0

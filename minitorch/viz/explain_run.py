@@ -20,7 +20,8 @@ from ..checkpoint import CheckpointError, check_finite, load_arrays, load_checkp
 from ..datasets import Graph
 from ..module import Module
 from ..train import TrainConfig, get_family, load_data, load_snapshots
-from ..train.runs import MODEL
+from ..train.run_checkpoint import MODEL
+from ..train.runs import SNAPSHOTS
 
 State = dict[str, npt.NDArray[np.float64]]
 # The pictures scatter every point; a scalar run of more points than this would
@@ -134,5 +135,5 @@ def load_explain_run(run_dir: str | Path) -> ExplainRun:
         snapshots = load_snapshots(run_dir)
     except FileNotFoundError:
         snapshots = []
-    _check_snapshots(snapshots, model, repr(str(Path(run_dir) / "snapshots.npz")))
+    _check_snapshots(snapshots, model, repr(str(Path(run_dir) / SNAPSHOTS)))
     return ExplainRun(model, load_data(config), snapshots)

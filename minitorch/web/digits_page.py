@@ -28,7 +28,7 @@ from ..train.digits import evaluate, fit_digits
 from ..train.digits_config import DigitsConfig
 from ..train.digits_run import load_digits_model
 from ..train.validated import SplitEpoch
-from .guard import HTTPError
+from .guard import HTTPError, bad_request
 
 MAX_EPOCHS = 5
 MAX_LIMIT = 1437
@@ -36,30 +36,26 @@ MAX_MISTAKES = 24
 LabState = Literal["empty", "training", "ready", "failed"]
 
 
-def _bad(message: str) -> HTTPError:
-    return HTTPError(HTTPStatus.BAD_REQUEST, message)
-
-
 def quick_config(form: object) -> DigitsConfig:
     """The small training run the page asks for: ``{"epochs", "limit", "seed"}``."""
     if not isinstance(form, Mapping):
-        raise _bad("the request must be a JSON object")
+        raise bad_request("the request must be a JSON object")
     unknown = sorted(str(k) for k in form if k not in ("epochs", "limit", "seed"))
     if unknown:
-        raise _bad(f"unknown fields {unknown}; expected epochs, limit, seed")
+        raise bad_request(f"unknown fields {unknown}; expected epochs, limit, seed")
     values = {"epochs": 2, "limit": 500, "seed": 0, **form}
     for name, high in (("epochs", MAX_EPOCHS), ("limit", MAX_LIMIT), ("seed", 2**31)):
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _bad(f"{name} must be an integer, got {value!r}")
+            raise bad_request(f"{name} must be an integer, got {value!r}")
         if not (0 if name == "seed" else 1) <= value <= high:
-            raise _bad(f"{name} must be at most {high} here, got {value}")
+            raise bad_request(f"{name} must be at most {high} here, got {value}")
     try:
         return DigitsConfig(
             epochs=values["epochs"], limit=values["limit"], seed=values["seed"]
         ).validated()
     except ConfigError as e:
-        raise _bad(str(e)) from None
+        raise bad_request(str(e)) from None
 
 
 def pixels_of(body: object) -> npt.NDArray[np.float64]:
@@ -73,7 +69,7 @@ def pixels_of(body: object) -> npt.NDArray[np.float64]:
             for p in pixels
         )
     ):
-        raise _bad(f"pixels must be a list of {SIDE * SIDE} numbers in [0, 1]")
+        raise bad_request(f"pixels must be a list of {SIDE * SIDE} numbers in [0, 1]")
     return np.array(pixels, dtype=np.float64).reshape(SIDE, SIDE)
 
 

@@ -30,6 +30,11 @@ class HTTPError(Exception):
         self.message = message
 
 
+def bad_request(message: str) -> HTTPError:
+    """A 400 answer: the request's content is wrong, as ``message`` says."""
+    return HTTPError(HTTPStatus.BAD_REQUEST, message)
+
+
 def _is_ip(name: str) -> bool:
     try:
         ipaddress.ip_address(name.strip("[]"))
@@ -149,12 +154,9 @@ def parse_json(body: bytes) -> object:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise HTTPError(
-            HTTPStatus.BAD_REQUEST, "the request body is not UTF-8"
-        ) from None
+        raise bad_request("the request body is not UTF-8") from None
     if _depth(text) > MAX_DEPTH:
-        raise HTTPError(
-            HTTPStatus.BAD_REQUEST,
+        raise bad_request(
             f"the request body nests deeper than {MAX_DEPTH} levels",
         )
     try:
@@ -166,6 +168,4 @@ def parse_json(body: bytes) -> object:
         )
     except ValueError as e:  # JSONDecodeError is a ValueError too
         message = str(e).splitlines()[0][:120] if str(e) else "malformed"
-        raise HTTPError(
-            HTTPStatus.BAD_REQUEST, f"the request body is not valid JSON: {message}"
-        ) from None
+        raise bad_request(f"the request body is not valid JSON: {message}") from None

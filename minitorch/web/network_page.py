@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 import numpy as np
@@ -32,17 +31,13 @@ from ..train.families import get_family
 from ..train.fit import State, load_data
 from ..train.scalar_model import LECTURE_HIDDEN
 from .boundary import boundary_payload
-from .guard import HTTPError
+from .guard import bad_request
 
 HIDDEN_UNITS = ("unit1", "unit2")
 FIGURES = ("split-unit1", "split-unit2", "hidden-before", "hidden-after", "final-split")
 MAX_POINTS = 200
 MAX_WEIGHT = 100.0
 GRID = 32
-
-
-def _bad(message: str) -> HTTPError:
-    return HTTPError(HTTPStatus.BAD_REQUEST, message)
 
 
 def _int(
@@ -54,7 +49,9 @@ def _int(
         or not isinstance(value, int)
         or not low <= value <= high
     ):
-        raise _bad(f"{name} must be an integer from {low} to {high}, got {value!r}")
+        raise bad_request(
+            f"{name} must be an integer from {low} to {high}, got {value!r}"
+        )
     return value
 
 
@@ -62,7 +59,9 @@ def lecture_config(request: Mapping[str, Any]) -> TrainConfig:
     """The lecture network's config for the page's dataset, points and seed."""
     dataset = request.get("dataset", "Xor")
     if dataset not in datasets:
-        raise _bad(f"unknown dataset {dataset!r}; choose one of {', '.join(datasets)}")
+        raise bad_request(
+            f"unknown dataset {dataset!r}; choose one of {', '.join(datasets)}"
+        )
     try:
         return TrainConfig(
             model="scalar",
@@ -73,7 +72,7 @@ def lecture_config(request: Mapping[str, Any]) -> TrainConfig:
             seed=_int(request, "seed", 0, 0, 2**31),
         ).validated()
     except ConfigError as e:
-        raise _bad(str(e)) from None
+        raise bad_request(str(e)) from None
 
 
 def lecture_model(
@@ -86,21 +85,21 @@ def lecture_model(
     (weights and config, data included), used when ``use_trained`` is set.
     """
     if not isinstance(request, Mapping):
-        raise _bad("the request must be a JSON object")
+        raise bad_request("the request must be a JSON object")
     use_trained = bool(request.get("use_trained")) and trained is not None
     config = trained[1] if use_trained and trained else lecture_config(request)
     model = get_family("scalar").build(config)
     state = dict(trained[0]) if use_trained and trained else model.state_dict()
     overrides = request.get("overrides", {})
     if not isinstance(overrides, Mapping):
-        raise _bad("overrides must be an object of parameter name → number")
+        raise bad_request("overrides must be an object of parameter name → number")
     for name, value in overrides.items():
         if name not in state:
-            raise _bad(f"no parameter named {str(name)[:40]!r} in this network")
+            raise bad_request(f"no parameter named {str(name)[:40]!r} in this network")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _bad(f"{name} must be a number, got {value!r}")
+            raise bad_request(f"{name} must be a number, got {value!r}")
         if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
-            raise _bad(f"{name} must be a finite number within ±{MAX_WEIGHT:g}")
+            raise bad_request(f"{name} must be a finite number within ±{MAX_WEIGHT:g}")
         state[name] = np.array(float(value))
     model.load_state_dict(state)
     assert isinstance(model, Network)
@@ -118,7 +117,9 @@ def network_payload(
     assert isinstance(request, Mapping)
     unit = request.get("unit", HIDDEN_UNITS[0])
     if unit not in HIDDEN_UNITS:
-        raise _bad(f"unit must be one of {', '.join(HIDDEN_UNITS)}, got {unit!r}")
+        raise bad_request(
+            f"unit must be one of {', '.join(HIDDEN_UNITS)}, got {unit!r}"
+        )
     family = get_family("scalar")
     data = load_data(config)
     regions = boundary_payload(data, lambda pts: family.predict(model, pts), GRID)
@@ -151,7 +152,7 @@ def figure_png(
     assert isinstance(request, Mapping)
     name = request.get("figure")
     if name not in FIGURES:
-        raise _bad(f"figure must be one of {', '.join(FIGURES)}, got {name!r}")
+        raise bad_request(f"figure must be one of {', '.join(FIGURES)}, got {name!r}")
     data = load_data(config)
     drawings = {
         "split-unit1": lambda: split_figure(model, data, "unit1"),

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from ..datasets import datasets, load
 from ..tensor import Tensor
 from ..tensor_data import IndexingError, TensorData, broadcast_index, shape_broadcast
 from ..tensor_functions import tensor
-from .guard import HTTPError
+from .guard import bad_request
 
 MAX_POINTS = 1000
 MAX_CELLS = 120
@@ -24,16 +23,14 @@ MAX_DIMS = 4
 MAX_OPS = 8
 
 
-def _bad(message: str) -> HTTPError:
-    return HTTPError(HTTPStatus.BAD_REQUEST, message)
-
-
 def dataset_payload(name: str, pts: int, seed: int) -> dict[str, Any]:
     """The points and labels of ``datasets[name](pts, seed)``."""
     if name not in datasets:
-        raise _bad(f"unknown dataset {name!r}; choose one of {', '.join(datasets)}")
+        raise bad_request(
+            f"unknown dataset {name!r}; choose one of {', '.join(datasets)}"
+        )
     if not 1 <= pts <= MAX_POINTS:
-        raise _bad(f"points must be between 1 and {MAX_POINTS}, got {pts}")
+        raise bad_request(f"points must be between 1 and {MAX_POINTS}, got {pts}")
     data = load(name, pts, seed)
     return {
         "name": name,
@@ -48,12 +45,14 @@ def _shape(value: object, what: str) -> tuple[int, ...]:
         or not 1 <= len(value) <= MAX_DIMS
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
-        raise _bad(f"{what} must be a list of 1 to {MAX_DIMS} integers, got {value!r}")
+        raise bad_request(
+            f"{what} must be a list of 1 to {MAX_DIMS} integers, got {value!r}"
+        )
     shape = tuple(int(v) for v in value)
     if any(v < 1 for v in shape):
-        raise _bad(f"{what} sizes must be positive, got {shape}")
+        raise bad_request(f"{what} sizes must be positive, got {shape}")
     if math.prod(shape) > MAX_CELLS:
-        raise _bad(f"{what} {shape} has more than {MAX_CELLS} cells")
+        raise bad_request(f"{what} {shape} has more than {MAX_CELLS} cells")
     return shape
 
 
@@ -82,7 +81,9 @@ def _apply(t: Tensor, op: str, args: Sequence[int]) -> Tensor:
         return t.view(*args)
     if op == "contiguous":
         return t.contiguous()
-    raise _bad(f"unknown tensor operation {op!r}; use permute, view or contiguous")
+    raise bad_request(
+        f"unknown tensor operation {op!r}; use permute, view or contiguous"
+    )
 
 
 def tensor_payload(request: object) -> dict[str, Any]:
@@ -93,27 +94,27 @@ def tensor_payload(request: object) -> dict[str, Any]:
     the index is read in the broadcast shape when one is given).
     """
     if not isinstance(request, Mapping):
-        raise _bad("the request must be a JSON object with a shape")
+        raise bad_request("the request must be a JSON object with a shape")
     shape = _shape(request.get("shape"), "shape")
     ops = request.get("ops", [])
     if not isinstance(ops, list) or len(ops) > MAX_OPS:
-        raise _bad(f"ops must be a list of at most {MAX_OPS} operations")
+        raise bad_request(f"ops must be a list of at most {MAX_OPS} operations")
     t = tensor([float(v) for v in range(math.prod(shape))]).view(*shape)
     stages = [_layout(t, f"tensor of shape {shape}")]
     for item in ops:
         if not isinstance(item, Mapping) or not isinstance(item.get("op"), str):
-            raise _bad(
+            raise bad_request(
                 f"each op must look like {{'op': 'view', 'args': [6]}}: {item!r}"
             )
         args = item.get("args", [])
         if not isinstance(args, list) or not all(
             isinstance(a, int) and not isinstance(a, bool) for a in args
         ):
-            raise _bad(f"args of {item['op']} must be integers, got {args!r}")
+            raise bad_request(f"args of {item['op']} must be integers, got {args!r}")
         try:
             t = _apply(t, item["op"], args)
         except (IndexingError, ValueError, TypeError, AssertionError) as e:
-            raise _bad(f"{item['op']}{tuple(args)}: {e}") from None
+            raise bad_request(f"{item['op']}{tuple(args)}: {e}") from None
         stages.append(_layout(t, f"{item['op']}({', '.join(map(str, args))})"))
     answer: dict[str, Any] = {"stages": stages}
     read_shape = t.shape
@@ -122,7 +123,7 @@ def tensor_payload(request: object) -> dict[str, Any]:
         try:
             read_shape = shape_broadcast(t.shape, target)
         except IndexingError as e:
-            raise _bad(str(e)) from None
+            raise bad_request(str(e)) from None
         answer["broadcast"] = {"with": list(target), "shape": list(read_shape)}
     index = request.get("index")
     if index is not None:
@@ -135,12 +136,12 @@ def _locate(t: Tensor, read_shape: Sequence[int], index: object) -> dict[str, An
     if not isinstance(index, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in index
     ):
-        raise _bad(f"index must be a list of integers, got {index!r}")
+        raise bad_request(f"index must be a list of integers, got {index!r}")
     big = tuple(index)
     if len(big) != len(read_shape) or not all(
         0 <= i < n for i, n in zip(big, read_shape, strict=True)
     ):
-        raise _bad(f"index {big} does not fit shape {tuple(read_shape)}")
+        raise bad_request(f"index {big} does not fit shape {tuple(read_shape)}")
     own = [0] * t.dims
     broadcast_index(big, read_shape, t.shape, own)
     layout = _data(t)

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
-from ..checkpoint import save_checkpoint
 from ..train.config import ConfigError, TrainConfig
 from ..train.fit import FitResult, State
+from ..train.run_checkpoint import MODEL, save_run_checkpoint
 from ..train.runs import metrics_dict
 from .assets import render_page, render_script, render_style
 from .boundary import GRID_SIZE
@@ -34,7 +34,7 @@ from .expression import (
     expression_svg,
     parse_values,
 )
-from .guard import MAX_BODY, HTTPError, RequestGuard, parse_json
+from .guard import MAX_BODY, HTTPError, RequestGuard, bad_request, parse_json
 from .jobs import JobBusyError, Trainer
 from .network_page import figure_png, network_payload
 from .params import config_from_form
@@ -124,7 +124,7 @@ class WebApp:
             values = parse_values(_str_param(query, "values"))
             slides = backprop_slides(_str_param(query, "expr"), values)
         except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
+            raise bad_request(one_line(e)) from None
         return json_response(slides)
 
     def _lecture_run(self) -> tuple[State, TrainConfig] | None:
@@ -169,16 +169,11 @@ class WebApp:
     def download_model(self, _: Query) -> Response:
         """``GET /api/download/model.npz``: the last finished run's checkpoint."""
         result = self._finished_run()
-        meta = {
-            "config": result.config.to_dict(),
-            "status": result.status,
-            "epochs": result.epochs_completed,
-        }
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "model.npz"
-            save_checkpoint(result.model, path, meta)
+            path = Path(folder) / MODEL
+            save_run_checkpoint(result, result.config, path)
             data = path.read_bytes()
-        return Response(data, "application/octet-stream", filename="model.npz")
+        return Response(data, "application/octet-stream", filename=MODEL)
 
     def download_metrics(self, _: Query) -> Response:
         """``GET /api/download/metrics.json``: the last finished run's metrics."""
@@ -204,7 +199,7 @@ class WebApp:
             values = parse_values(_str_param(query, "values"))
             svg = expression_svg(text, values)
         except (ExpressionError, ValueError, ArithmeticError, RecursionError) as e:
-            raise HTTPError(HTTPStatus.BAD_REQUEST, one_line(e)) from None
+            raise bad_request(one_line(e)) from None
         return Response(svg.encode(), "image/svg+xml; charset=utf-8")
 
     def train(self, body: bytes) -> Response:
@@ -245,12 +240,10 @@ def _int_param(
     try:
         value = int(raw)
     except ValueError:
-        raise HTTPError(
-            HTTPStatus.BAD_REQUEST, f"{name} must be an integer, got {raw!r}"
-        ) from None
+        raise bad_request(f"{name} must be an integer, got {raw!r}") from None
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be {bound}, got {value}")
+        raise bad_request(f"{name} must be {bound}, got {value}")
     return value
 
 

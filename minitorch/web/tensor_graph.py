@@ -11,13 +11,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 
 from ..tensor import Tensor
 from ..tensor_data import IndexingError
 from ..tensor_functions import tensor
-from .guard import HTTPError
+from .guard import bad_request
 from .sandbox import MAX_DIMS
 
 MAX_EXPRESSION = 200
@@ -44,10 +43,6 @@ _TOKEN = re.compile(
 )
 
 
-def _bad(message: str) -> HTTPError:
-    return HTTPError(HTTPStatus.BAD_REQUEST, message)
-
-
 @dataclass(frozen=True)
 class _Token:
     kind: str
@@ -64,7 +59,7 @@ def _tokens(text: str) -> list[_Token]:
             continue
         m = _TOKEN.match(text, pos)
         if m is None or m.lastgroup is None:
-            raise _bad(f"unexpected character {text[pos]!r} at column {pos + 1}")
+            raise bad_request(f"unexpected character {text[pos]!r} at column {pos + 1}")
         found.append(_Token(m.lastgroup, m.group(), pos + 1))
         pos = m.end()
     found.append(_Token("end", "", len(text) + 1))
@@ -104,13 +99,13 @@ class _Builder:
         token = self.peek()
         if text is not None and token.text != text:
             what = "end of input" if token.kind == "end" else repr(token.text)
-            raise _bad(f"expected {text!r} at column {token.column}, got {what}")
+            raise bad_request(f"expected {text!r} at column {token.column}, got {what}")
         self.pos += 1
         return token
 
     def node(self, op: str, t: Tensor, inputs: tuple[int, ...], column: int) -> int:
         if len(self.tensors) >= MAX_NODES:
-            raise _bad(f"the expression has more than {MAX_NODES} parts")
+            raise bad_request(f"the expression has more than {MAX_NODES} parts")
         self.tensors.append(t)
         self.ops.append(op)
         self.edges.extend((i, len(self.tensors) - 1) for i in inputs)
@@ -129,20 +124,20 @@ class _Builder:
             TypeError,
             ArithmeticError,
         ) as e:
-            raise _bad(f"{op} at column {col} on shapes {shapes}: {e}") from None
+            raise bad_request(f"{op} at column {col} on shapes {shapes}: {e}") from None
         return self.node(op, t, inputs, col)
 
     def parse(self) -> int:
         root = self.sum()
         end = self.peek()
         if end.kind != "end":
-            raise _bad(f"unexpected {end.text!r} at column {end.column}")
+            raise bad_request(f"unexpected {end.text!r} at column {end.column}")
         return root
 
     def nested(self, rule: Callable[[], int], column: int) -> int:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _bad(
+            raise bad_request(
                 f"the expression nests deeper than {MAX_DEPTH} at column {column}"
             )
         try:
@@ -182,7 +177,7 @@ class _Builder:
             self.take()
             name = self.take()
             if name.text not in FUNCTIONS:
-                raise _bad(self._unknown_function(name))
+                raise bad_request(self._unknown_function(name))
             self.take("(")
             self.take(")")
             value = self.apply(name.text, FUNCTIONS[name.text], (value,), name.column)
@@ -208,12 +203,12 @@ class _Builder:
             fn = FUNCTIONS[token.text]
             return self.apply(token.text, fn, (inner,), token.column)
         if token.kind == "name":
-            raise _bad(
+            raise bad_request(
                 f"unknown name {token.text!r} at column {token.column}; use a, b or "
                 f"one of {', '.join(FUNCTIONS)}"
             )
         what = "end of input" if token.kind == "end" else repr(token.text)
-        raise _bad(f"unexpected {what} at column {token.column}")
+        raise bad_request(f"unexpected {what} at column {token.column}")
 
     def _unknown_function(self, name: _Token) -> str:
         return (
@@ -235,10 +230,12 @@ def _graph_shape(value: object, name: str) -> tuple[int, ...]:
         or not 1 <= len(value) <= MAX_DIMS
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
-        raise _bad(f"shape of {name} must be 1 to {MAX_DIMS} integers, got {value!r}")
+        raise bad_request(
+            f"shape of {name} must be 1 to {MAX_DIMS} integers, got {value!r}"
+        )
     shape = tuple(value)
     if any(v < 1 for v in shape) or math.prod(shape) > MAX_GRAPH_CELLS:
-        raise _bad(
+        raise bad_request(
             f"shape of {name} {shape} must be positive with ≤ {MAX_GRAPH_CELLS} cells"
         )
     return shape
@@ -252,12 +249,12 @@ def graph_payload(request: object) -> dict[str, Any]:
     with several values is backpropagated with a gradient of ones.
     """
     if not isinstance(request, Mapping) or not isinstance(request.get("expr"), str):
-        raise _bad("the request must be a JSON object with an expr string")
+        raise bad_request("the request must be a JSON object with an expr string")
     text: str = request["expr"]
     if not text.strip():
-        raise _bad("type an expression, e.g. relu(a @ b).sum()")
+        raise bad_request("type an expression, e.g. relu(a @ b).sum()")
     if len(text) > MAX_EXPRESSION:
-        raise _bad(f"the expression is longer than {MAX_EXPRESSION} characters")
+        raise bad_request(f"the expression is longer than {MAX_EXPRESSION} characters")
     leaves = {
         "a": _leaf(
             _graph_shape(request.get("a", [2, 3]), "a"), lambda k: 0.1 * (k + 1)
@@ -270,7 +267,9 @@ def graph_payload(request: object) -> dict[str, Any]:
     root = builder.parse()
     out = builder.tensors[root]
     if not out.requires_grad():
-        raise _bad("the expression uses neither a nor b: nothing to differentiate")
+        raise bad_request(
+            "the expression uses neither a nor b: nothing to differentiate"
+        )
     out.backward(out.zeros(out.shape) + 1.0)
     has_inputs = {end for _, end in builder.edges}
     nodes = []
