@@ -5,6 +5,7 @@
 warm-up and a busy 2-core machine make per-example timings meaningless.
 """
 
+import gc
 import os
 from pathlib import Path
 
@@ -21,6 +22,17 @@ settings.register_profile(
     "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep what collection imported out of every later garbage collection.
+
+    Collection loads torch, matplotlib, hypothesis and every test module; once
+    frozen, a full collection no longer walks them (the scalar, tensor-function
+    and lecture tests: 31.4 → 29.0 s of CPU, 2 runs each, 2 cores, load 5-7).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")

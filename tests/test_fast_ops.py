@@ -98,10 +98,34 @@ def test_large_tensors_span_many_tasks(
         )
 
 
-@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+# Every operator's kernel on one thread and on the threads. Each parallel kernel
+# is a compile of its own (about 4 s of CPU from a fresh clone), and the threaded
+# code is the same template whatever the operator: by default the threads run the
+# operators whose parallel kernels the other tests compile anyway (neg, add,
+# mul), the rest with ``-m slow``.
+def threaded(name: str, everyday: tuple[str, ...]) -> list[Any]:
+    """``(name, parallel)`` cases: ``name`` on the threads is slow unless everyday."""
+    marks = () if name in everyday else pytest.mark.slow
+    return [
+        pytest.param(name, False, id=f"{name}-serial"),
+        pytest.param(name, True, id=f"{name}-parallel", marks=marks),
+    ]
+
+
+REDUCTION_CASES = [
+    case
+    for name in ("add_reduce", "mul_reduce", "max_reduce")
+    for case in threaded(name, everyday=("add_reduce",))
+]
+
+
+@pytest.mark.parametrize("name, parallel", REDUCTION_CASES)
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
 def test_reductions_fold_in_order_like_simple_ops(
-    order: tuple[int, ...], parallel: bool, monkeypatch: pytest.MonkeyPatch
+    order: tuple[int, ...],
+    name: str,
+    parallel: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Folds run side by side and several steps at a time, each cell in order.
 
@@ -113,10 +137,9 @@ def test_reductions_fold_in_order_like_simple_ops(
     a = _big((7, 19, 13), order, 9)
     s = simple_twin(a)
     for dim in range(3):
-        for name in ("add_reduce", "mul_reduce", "max_reduce"):
-            got = getattr(FAST, name)(a, dim).to_numpy()
-            expected = getattr(SIMPLE, name)(s, dim).to_numpy()
-            np.testing.assert_array_equal(got, expected)
+        got = getattr(FAST, name)(a, dim).to_numpy()
+        expected = getattr(SIMPLE, name)(s, dim).to_numpy()
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_long_reduction() -> None:
@@ -164,26 +187,63 @@ def test_transposed_inputs_take_the_tiled_path(
     assert not fast_ops._column_major(dims, o_str, a_str)
 
 
-@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+EVERYDAY_THREADED = ("neg_map", "add_zip", "mul_zip")
+TILED_MAPS = [
+    case
+    for name in ("neg_map", "relu_map", "exp_map", "sigmoid_map", "log_map")
+    for case in threaded(name, EVERYDAY_THREADED)
+]
+NUMPY_ZIPS: dict[str, Callable[..., Any]] = {
+    "add_zip": np.add,
+    "mul_zip": np.multiply,
+    "lt_zip": lambda x, y: (x < y).astype(float),
+}
+TILED_ZIPS = [
+    case
+    for name in ("add_zip", "mul_zip", "lt_zip")
+    for case in threaded(name, EVERYDAY_THREADED)
+]
+
+
+@pytest.mark.parametrize("name, parallel", TILED_MAPS)
 @pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
-def test_tiled_maps_and_zips_equal_simple_ops(
+def test_tiled_maps_equal_simple_ops(
     shape: tuple[int, ...],
     order: tuple[int, ...],
+    name: str,
     parallel: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    a = _big(shape, order, 6)
+    if name == "log_map":
+        # Positive values in the same layout: exp of each stored value.
+        positive = np.exp(a._tensor._storage).tolist()
+        a = Tensor(strided_data(positive, shape, order), backend=FAST)
     if parallel:
         monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    assert_same(getattr(FAST, name)(a), getattr(SIMPLE, name)(simple_twin(a)))
+
+
+@pytest.mark.parametrize("name, parallel", TILED_ZIPS)
+@pytest.mark.parametrize("shape, order", COLUMN_MAJOR)
+def test_tiled_zips_equal_simple_ops(
+    shape: tuple[int, ...],
+    order: tuple[int, ...],
+    name: str,
+    parallel: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     a, b = _big(shape, order, 6), _big(shape, order, 7)
+    b_rows = b.contiguous()
     sa, sb = simple_twin(a), simple_twin(b)
-    for name in ("neg_map", "relu_map", "exp_map", "sigmoid_map"):
-        assert_same(getattr(FAST, name)(a), getattr(SIMPLE, name)(sa))
-    assert_same(FAST.log_map(FAST.exp_map(a)), SIMPLE.log_map(SIMPLE.exp_map(sa)))
-    for name in ("add_zip", "mul_zip", "lt_zip"):
-        assert_same(getattr(FAST, name)(a, b), getattr(SIMPLE, name)(sa, sb))
+    if parallel:
+        monkeypatch.setattr(fast_ops, "PARALLEL_MIN_WORK", 1)
+    assert_same(getattr(FAST, name)(a, b), getattr(SIMPLE, name)(sa, sb))
     # Only one input transposed: the row-by-row path, same answers.
-    assert_same(FAST.add_zip(a, b.contiguous()), SIMPLE.add_zip(sa, sb.contiguous()))
-    np.testing.assert_array_equal((a + b).to_numpy(), a.to_numpy() + b.to_numpy())
+    expected = getattr(SIMPLE, name)(sa, simple_twin(b_rows))
+    assert_same(getattr(FAST, name)(a, b_rows), expected)
+    numpy_twin = NUMPY_ZIPS[name](a.to_numpy(), b.to_numpy())
+    np.testing.assert_array_equal(getattr(FAST, name)(a, b).to_numpy(), numpy_twin)
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
@@ -421,10 +481,11 @@ def test_sized_kernel_picks_threads_for_big_calls(
 def test_kernels_are_numba_dispatchers_with_diagnostics() -> None:
     if os.environ.get("NUMBA_DISABLE_JIT") == "1":
         pytest.skip("plain Python functions under NUMBA_DISABLE_JIT")
-    tmap = fast_ops.tensor_map(operators.id)
+    # neg: its parallel kernel is compiled for other tests anyway.
+    tmap = fast_ops.tensor_map(operators.neg)
     out, a = minitorch.zeros((10,)), minitorch.rand((10,))
     tmap(*out.tuple(), *a.tuple())
-    assert out.to_numpy().tolist() == a.to_numpy().tolist()
+    assert out.to_numpy().tolist() == (-a.to_numpy()).tolist()
     for kernel in (tmap, fast_ops.tensor_matrix_multiply):
         assert callable(getattr(kernel, "parallel_diagnostics", None))
 
