@@ -425,7 +425,7 @@ class CudaOps(TensorOps):
 
         The launcher needs ``start`` too: it fills the block's idle lanes.
         """
-        return wrap_reduce(_reduce_launcher(fn, start), start)
+        return wrap_reduce(_reduce_launcher(fn, start), start, threaded=True)
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, TypeVar, cast
 
 import numpy as np
 
@@ -53,6 +53,7 @@ ReduceKernel: TypeAlias = Callable[
     [Storage, Shape, Strides, Storage, Shape, Strides, int], None
 ]
 MatMulKernel: TypeAlias = ZipKernel
+KernelT = TypeVar("KernelT", bound=Callable[..., None])
 
 
 class MapProto(Protocol):
@@ -80,37 +81,40 @@ class _IgnoreRuntimeWarnings(warnings.catch_warnings):
         warnings.simplefilter("ignore", RuntimeWarning)
 
 
-def _run_kernel(
-    kernel: Callable[..., None], quiet: bool, threaded: bool, *args: object
-) -> None:
-    """Run ``kernel(*args)``, silencing numpy's overflow/invalid warnings if ``quiet``.
+def _launcher(kernel: KernelT, quiet: bool, threaded: bool) -> KernelT:
+    """``kernel`` itself, or if ``quiet`` a launcher that silences numpy's warnings.
 
     Kernels that may run as Python on numpy scalars (numba with the JIT off, the
     CUDA simulator) warn where IEEE 754 answers inf or nan; those are the answers
     tensors give, so there is nothing to warn about. ``np.errstate`` is per
     thread, and the CUDA simulator runs every GPU thread as a Python thread
     (``threaded``), so there the warnings themselves are filtered. Kernels that
-    never compute on numpy scalars (``SimpleOps``') skip this: it costs about a
-    microsecond a call.
+    never compute on numpy scalars (``SimpleOps``', compiled ``FastOps``') are
+    called directly: the silencing costs about a microsecond a call.
     """
     if not quiet:
-        kernel(*args)
-        return
-    silence: AbstractContextManager[object] = (
-        _IgnoreRuntimeWarnings()
-        if threaded
-        else np.errstate(over="ignore", divide="ignore", invalid="ignore")
-    )
-    with silence:
-        kernel(*args)
+        return kernel
+
+    def launch(*args: object) -> None:
+        silence: AbstractContextManager[object] = (
+            _IgnoreRuntimeWarnings()
+            if threaded
+            else np.errstate(over="ignore", divide="ignore", invalid="ignore")
+        )
+        with silence:
+            kernel(*args)
+
+    return cast(KernelT, launch)
 
 
-def wrap_map(kernel: MapKernel, quiet: bool = True) -> MapProto:
+def wrap_map(kernel: MapKernel, quiet: bool = True, threaded: bool = False) -> MapProto:
     """Make a map from a kernel: allocate the output unless given, then fill it.
 
     With ``out`` given, ``x`` may be smaller and is broadcast into it (this is how
-    ``Tensor.expand`` stretches a gradient). ``quiet``: see ``_run_kernel``.
+    ``Tensor.expand`` stretches a gradient). ``quiet``, ``threaded``: see
+    ``_launcher``.
     """
+    launch = _launcher(kernel, quiet, threaded)
 
     def _map(x: Tensor, out: Tensor | None = None, /) -> Tensor:
         if out is None:
@@ -120,18 +124,15 @@ def wrap_map(kernel: MapKernel, quiet: bool = True) -> MapProto:
                 f"map: input of shape {x.shape} cannot broadcast into output "
                 f"of shape {out.shape}"
             )
-        args = (*out._tensor.tuple(), *x._tensor.tuple())
-        if quiet:
-            _run_kernel(kernel, quiet, out.backend.cuda, *args)
-        else:
-            kernel(*args)
+        launch(*out._tensor.tuple(), *x._tensor.tuple())
         return out
 
     return _map
 
 
-def wrap_zip(kernel: ZipKernel, quiet: bool = True) -> ZipFn:
+def wrap_zip(kernel: ZipKernel, quiet: bool = True, threaded: bool = False) -> ZipFn:
     """Make a zip from a kernel: the output has the broadcast shape of both inputs."""
+    launch = _launcher(kernel, quiet, threaded)
 
     def _zip(a: Tensor, b: Tensor) -> Tensor:
         x, y = a._tensor, b._tensor
@@ -140,26 +141,25 @@ def wrap_zip(kernel: ZipKernel, quiet: bool = True) -> ZipFn:
         o = out._tensor
         # Fields read directly rather than through ``tuple()``: 0.2 µs of a
         # 10-cell op's 3.6 µs.
-        args = (
+        launch(
             o._storage, o._shape, o._strides,
             x._storage, x._shape, x._strides,
             y._storage, y._shape, y._strides,
         )  # fmt: skip
-        if quiet:
-            _run_kernel(kernel, quiet, out.backend.cuda, *args)
-        else:
-            kernel(*args)
         return out
 
     return _zip
 
 
-def wrap_reduce(kernel: ReduceKernel, start: float, quiet: bool = True) -> ReduceFn:
+def wrap_reduce(
+    kernel: ReduceKernel, start: float, quiet: bool = True, threaded: bool = False
+) -> ReduceFn:
     """Make a reduction along one dim; that dim is kept with size 1.
 
     The output is pre-filled with ``start`` because kernels fold each cell
     starting from the value already there.
     """
+    launch = _launcher(kernel, quiet, threaded)
 
     def _reduce(a: Tensor, dim: int) -> Tensor:
         if not 0 <= dim < a.dims:
@@ -167,23 +167,22 @@ def wrap_reduce(kernel: ReduceKernel, start: float, quiet: bool = True) -> Reduc
         out_shape = list(a.shape)
         out_shape[dim] = 1
         out = _output(a, tuple(out_shape), start)
-        args = (*out._tensor.tuple(), *a._tensor.tuple(), dim)
-        if quiet:
-            _run_kernel(kernel, quiet, out.backend.cuda, *args)
-        else:
-            kernel(*args)
+        launch(*out._tensor.tuple(), *a._tensor.tuple(), dim)
         return out
 
     return _reduce
 
 
-def wrap_matrix_multiply(kernel: MatMulKernel, quiet: bool = True) -> ZipFn:
+def wrap_matrix_multiply(
+    kernel: MatMulKernel, quiet: bool = True, threaded: bool = False
+) -> ZipFn:
     """Make a batched matrix product ``a @ b`` from a kernel.
 
     The kernel always sees inputs of at least 3 dims (2-D inputs get a leading
     batch dim of size 1) and an output whose leading dims are the broadcast of
     the inputs' leading dims. If both inputs were 2-D the result is 2-D again.
     """
+    launch = _launcher(kernel, quiet, threaded)
 
     def _matrix_multiply(a: Tensor, b: Tensor) -> Tensor:
         if a.dims < 2 or b.dims < 2:
@@ -201,9 +200,7 @@ def wrap_matrix_multiply(kernel: MatMulKernel, quiet: bool = True) -> ZipFn:
         batch = shape_broadcast(a3.shape[:-2], b3.shape[:-2])
         out_shape = (*batch, a3.shape[-2], b3.shape[-1])
         out = _output(a, out_shape)
-        _run_kernel(
-            kernel, quiet, out.backend.cuda, *out.tuple(), *a3.tuple(), *b3.tuple()
-        )
+        launch(*out.tuple(), *a3.tuple(), *b3.tuple())
         if both_2d:
             # ``out`` is fresh and contiguous, so dropping the size-1 batch dim
             # is a pure re-reading of the same storage.
@@ -251,7 +248,7 @@ class TensorOps:
     """
 
     cuda: bool = False
-    # True if kernels may compute on numpy scalars (see ``_run_kernel``).
+    # True if kernels may compute on numpy scalars (see ``_launcher``).
     python_scalars: ClassVar[bool] = True
     map_kernel: ClassVar[Callable[[Callable[[float], float]], MapKernel]]
     zip_kernel: ClassVar[Callable[[Callable[[float, float], float]], ZipKernel]]
@@ -261,30 +258,30 @@ class TensorOps:
     @classmethod
     def map(cls, fn: Callable[[float], float]) -> MapProto:
         """Return a map applying ``fn`` to every cell."""
-        return wrap_map(cls.map_kernel(fn), cls.python_scalars)
+        return wrap_map(cls.map_kernel(fn), cls.python_scalars, cls.cuda)
 
     @classmethod
     def cmap(cls, fn: Callable[[float], float]) -> MapProto:
         """Return a map that always writes into a given ``out`` (same as ``map``)."""
-        return wrap_map(cls.map_kernel(fn), cls.python_scalars)
+        return wrap_map(cls.map_kernel(fn), cls.python_scalars, cls.cuda)
 
     @classmethod
     def zip(cls, fn: Callable[[float, float], float]) -> ZipFn:
         """Return a zip applying ``fn`` to pairs of (broadcast) cells."""
-        return wrap_zip(cls.zip_kernel(fn), cls.python_scalars)
+        return wrap_zip(cls.zip_kernel(fn), cls.python_scalars, cls.cuda)
 
     @classmethod
     def reduce(
         cls, fn: Callable[[float, float], float], start: float = 0.0
     ) -> ReduceFn:
         """Return a reduction folding ``fn`` from ``start`` along a dim."""
-        return wrap_reduce(cls.reduce_kernel(fn), start, cls.python_scalars)
+        return wrap_reduce(cls.reduce_kernel(fn), start, cls.python_scalars, cls.cuda)
 
     @classmethod
     def matrix_multiply(cls, a: Tensor, b: Tensor) -> Tensor:
         """Return the batched matrix product ``a @ b``."""
         kernel = cls.matrix_multiply_kernel
-        return wrap_matrix_multiply(kernel, cls.python_scalars)(a, b)
+        return wrap_matrix_multiply(kernel, cls.python_scalars, cls.cuda)(a, b)
 
 
 class TensorBackend:
