@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..datasets import datasets, load
 from ..tensor import Tensor
@@ -39,12 +39,17 @@ def dataset_payload(name: str, pts: int, seed: int) -> dict[str, Any]:
     }
 
 
+def is_dims_list(value: object) -> TypeGuard[list[int]]:
+    """Whether ``value`` is a JSON list of 1 to ``MAX_DIMS`` integers (no booleans)."""
+    return (
+        isinstance(value, list)
+        and 1 <= len(value) <= MAX_DIMS
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    )
+
+
 def _shape(value: object, what: str) -> tuple[int, ...]:
-    if (
-        not isinstance(value, list)
-        or not 1 <= len(value) <= MAX_DIMS
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
+    if not is_dims_list(value):
         raise bad_request(
             f"{what} must be a list of 1 to {MAX_DIMS} integers, got {value!r}"
         )

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ..tensor_data import IndexingError
 from ..tensor_functions import tensor
 from .guard import bad_request
-from .sandbox import MAX_DIMS
+from .sandbox import MAX_DIMS, is_dims_list
 
 MAX_EXPRESSION = 200
 MAX_DEPTH = 20
@@ -146,19 +146,17 @@ class _Builder:
             self.depth -= 1
 
     def sum(self) -> int:
-        left = self.product()
-        while self.peek().text in ("+", "-"):
-            token = self.take()
-            right = self.product()
-            op, fn = BINARY[token.text]
-            left = self.apply(op, fn, (left, right), token.column)
-        return left
+        return self.chain(("+", "-"), self.product)
 
     def product(self) -> int:
-        left = self.unary()
-        while self.peek().text in ("*", "@"):
+        return self.chain(("*", "@"), self.unary)
+
+    def chain(self, ops: tuple[str, str], operand: Callable[[], int]) -> int:
+        """``operand {op operand}`` for ``op`` in ``ops``, folded from the left."""
+        left = operand()
+        while self.peek().text in ops:
             token = self.take()
-            right = self.unary()
+            right = operand()
             op, fn = BINARY[token.text]
             left = self.apply(op, fn, (left, right), token.column)
         return left
@@ -225,11 +223,7 @@ def _leaf(shape: tuple[int, ...], fill: Callable[[int], float]) -> Tensor:
 
 
 def _graph_shape(value: object, name: str) -> tuple[int, ...]:
-    if (
-        not isinstance(value, list)
-        or not 1 <= len(value) <= MAX_DIMS
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
+    if not is_dims_list(value):
         raise bad_request(
             f"shape of {name} must be 1 to {MAX_DIMS} integers, got {value!r}"
         )
