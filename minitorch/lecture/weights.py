@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from ..lecture_network import PARAMETER_NAMES
+from ..train.config import is_number
 
 # A weights file is nine numbers; anything much larger is not one.
 MAX_BYTES = 64 * 1024
@@ -58,7 +59,7 @@ def parse_weights(text: str, source: str = "weights") -> dict[str, float]:
     for name in PARAMETER_NAMES:
         value = raw[name]
         number = math.nan
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if is_number(value):
             try:
                 number = float(value)
             except OverflowError:

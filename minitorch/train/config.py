@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Self
+from typing import Any, Self, TypeGuard
 
 from ..datasets import dataset_name
 from ..module import Parameter
@@ -32,43 +32,40 @@ class ConfigError(ValueError):
     """A config value a user got wrong; the message says what was expected."""
 
 
+def is_integer(value: object) -> TypeGuard[int]:
+    """An int that is not a bool (JSON and Python both let ``True`` pass for 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """An int or float that is not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def positive_int(name: str, value: object) -> int:
     """``value`` if it is an integer ≥ 1 (not a bool), else a ``ConfigError``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
     return value
 
 
 def integer(name: str, value: object) -> int:
     """``value`` if it is an integer (not a bool), else a ``ConfigError``."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_integer(value):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
     return value
 
 
 def dropout_rate(value: object) -> float:
     """``value`` as a float if it is a number in [0, 1), else a ``ConfigError``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0.0 <= value < 1.0
-    ):
+    if not is_number(value) or not 0.0 <= value < 1.0:
         raise ConfigError(f"dropout must be in [0, 1), got {value!r}")
     return float(value)
 
 
-def is_number(value: object) -> bool:
-    """An int or float that is not a bool."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def learning_rate(value: object) -> float:
     """``value`` as a float if it is positive and finite, else a ``ConfigError``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not (math.isfinite(value) and value > 0)
-    ):
+    if not is_number(value) or not (math.isfinite(value) and value > 0):
         raise ConfigError(f"learning rate must be positive and finite, got {value!r}")
     return float(value)
 

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ..autodiff import no_grad
 from ..images.data import CLASSES, SIDE, load_split, to_tensor
 from ..module import Module
-from ..train.config import ConfigError
+from ..train.config import ConfigError, is_integer
 from ..train.device import backend_of
 from ..train.digits import evaluate, fit_digits
 from ..train.digits_config import DigitsConfig
@@ -46,7 +46,7 @@ def quick_config(form: object) -> DigitsConfig:
     values = {"epochs": 2, "limit": 500, "seed": 0, **form}
     for name, high in (("epochs", MAX_EPOCHS), ("limit", MAX_LIMIT), ("seed", 2**31)):
         value = values[name]
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_integer(value):
             raise bad_request(f"{name} must be an integer, got {value!r}")
         if not (0 if name == "seed" else 1) <= value <= high:
             raise bad_request(f"{name} must be at most {high} here, got {value}")

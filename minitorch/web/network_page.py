@@ -26,7 +26,7 @@ from ..lecture.figures import (
 )
 from ..lecture_network import WEIGHTS, Network
 from ..scalar import Scalar
-from ..train.config import ConfigError, TrainConfig
+from ..train.config import ConfigError, TrainConfig, is_integer, is_number
 from ..train.families import get_family
 from ..train.fit import State, load_data
 from ..train.scalar_model import LECTURE_HIDDEN
@@ -44,11 +44,7 @@ def _int(
     request: Mapping[str, Any], name: str, default: int, low: int, high: int
 ) -> int:
     value = request.get(name, default)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-    ):
+    if not is_integer(value) or not low <= value <= high:
         raise bad_request(
             f"{name} must be an integer from {low} to {high}, got {value!r}"
         )
@@ -96,7 +92,7 @@ def lecture_model(
     for name, value in overrides.items():
         if name not in state:
             raise bad_request(f"no parameter named {str(name)[:40]!r} in this network")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_number(value):
             raise bad_request(f"{name} must be a number, got {value!r}")
         if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
             raise bad_request(f"{name} must be a finite number within ±{MAX_WEIGHT:g}")

@@ -15,6 +15,7 @@ from ..datasets import datasets, load
 from ..tensor import Tensor
 from ..tensor_data import IndexingError, TensorData, broadcast_index, shape_broadcast
 from ..tensor_functions import tensor
+from ..train.config import is_integer
 from .guard import bad_request
 
 MAX_POINTS = 1000
@@ -44,7 +45,7 @@ def is_dims_list(value: object) -> TypeGuard[list[int]]:
     return (
         isinstance(value, list)
         and 1 <= len(value) <= MAX_DIMS
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and all(is_integer(v) for v in value)
     )
 
 
