@@ -31,7 +31,7 @@ from matplotlib.patches import Ellipse, FancyBboxPatch, Patch
 from matplotlib.path import Path as MplPath
 from PIL import Image, ImageDraw, ImageFont
 
-from .graph import ExprGraph, Frame, var_id
+from .graph import ExprGraph, Frame
 from .layout import Layout
 from .style import (
     ACTIVE,
@@ -49,6 +49,8 @@ from .style import (
     curve,
     derivative_line,
     edge_points,
+    first_line_y,
+    is_active,
     label_point,
     sent_text,
     text_width,
@@ -184,7 +186,7 @@ def _nodes(
         st = KINDS[node.kind]
         (cx, cy), (w, h) = layout.centre[node.id], layout.size[node.id]
         cy += top
-        active = frame.active == var_id(node.uid) and node.kind != "constant"
+        active = is_active(frame, node)
         stroke, lw = (ACTIVE, 3.0) if active else (st.stroke, 1.4)
         if node.kind == "op":
             nodes.append(
@@ -211,8 +213,7 @@ def _nodes(
                 )
             )
         lines = value_lines(node)
-        rows = len(lines) + (node.kind in ("leaf", "inner"))
-        y = cy - (rows - 1) * LINE_PX / 2 + FONT_PX * 0.35
+        y = first_line_y(node, len(lines), cy)
         for k, line in enumerate(lines):
             bold = k == 0 and node.kind != "constant"
             labels.append(_Label(cx, y + k * LINE_PX, line, TEXT, bold=bold))

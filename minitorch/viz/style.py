@@ -10,7 +10,7 @@ import math
 import textwrap
 from dataclasses import dataclass
 
-from .graph import ExprGraph, Frame, Node, NodeKind, fmt_number
+from .graph import ExprGraph, Frame, Node, NodeKind, fmt_number, var_id
 from .layout import Layout, Point, layered_layout
 
 FONT_FAMILY = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -58,6 +58,20 @@ def value_lines(node: Node) -> list[str]:
         # A constant's name is only its id or its literal: the value says it all.
         return [fmt_number(node.value)]
     return [node.label, fmt_number(node.value)]
+
+
+def is_active(frame: Frame, node: Node) -> bool:
+    """Whether ``node`` lights up: the variable being processed or its function."""
+    return frame.active == var_id(node.uid) and node.kind != "constant"
+
+
+def first_line_y(node: Node, lines: int, cy: float) -> float:
+    """Baseline of the first of a node's ``lines`` text lines, centred on ``cy``.
+
+    Variables keep a row for the derivative, so text does not jump between frames.
+    """
+    rows = lines + (node.kind in ("leaf", "inner"))
+    return cy - (rows - 1) * LINE_PX / 2 + FONT_PX * 0.35
 
 
 def derivative_line(derivative: float) -> str:

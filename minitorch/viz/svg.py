@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .graph import ExprGraph, Frame, Node, var_id
+from .graph import ExprGraph, Frame, Node
 from .layout import Layout
 from .style import (
     ACTIVE,
@@ -28,6 +28,8 @@ from .style import (
     curve,
     derivative_line,
     edge_points,
+    first_line_y,
+    is_active,
     label_point,
     sent_text,
     text_width,
@@ -117,8 +119,7 @@ def _sent_label(graph: ExprGraph, layout: Layout, i: int, value: float) -> str:
 def _node(layout: Layout, frame: Frame, node: Node) -> list[str]:
     st = KINDS[node.kind]
     (cx, cy), (w, h) = layout.centre[node.id], layout.size[node.id]
-    # The variable being processed and the function that made it light up together.
-    active = frame.active == var_id(node.uid) and node.kind in ("op", "inner", "leaf")
+    active = is_active(frame, node)
     stroke, stroke_w = (ACTIVE, 3.0) if active else (st.stroke, 1.4)
     dash = f' stroke-dasharray="{st.dash}"' if st.dash else ""
     attrs = (
@@ -144,9 +145,7 @@ def _node(layout: Layout, frame: Frame, node: Node) -> list[str]:
             f'stroke-width="{stroke_w}"{dash}/>'
         )
     lines = value_lines(node)
-    # Variables keep a row for the derivative, so text does not jump between frames.
-    rows = len(lines) + (node.kind in ("leaf", "inner"))
-    y = cy - (rows - 1) * LINE_PX / 2 + FONT_PX * 0.35
+    y = first_line_y(node, len(lines), cy)
     for k, line in enumerate(lines):
         cls = "label" if k == 0 else "value"
         weight = {"font_weight": "bold"} if k == 0 and node.kind != "constant" else {}
