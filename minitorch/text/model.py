@@ -82,22 +82,6 @@ def padding_mask(indices: Tensor) -> Tensor:
     return constant(mask, indices.backend)
 
 
-def _table(
-    vocab: int,
-    dim: int,
-    rng: random.Random,
-    backend: TensorBackend,
-    pretrained: npt.NDArray[np.float64] | None,
-) -> Tensor:
-    if pretrained is None:
-        return uniform((vocab, dim), EMBEDDING_INIT, backend, rng)
-    if pretrained.shape != (vocab, dim):
-        raise ValueError(
-            f"pre-trained table must be ({vocab}, {dim}), got {pretrained.shape}"
-        )
-    return constant(pretrained, backend)
-
-
 class TextModel(Module):
     """A sentence classifier: ``model(indices (batch, length))`` → P(positive).
 
@@ -106,6 +90,26 @@ class TextModel(Module):
 
     embedding: Parameter
     frozen: bool
+
+    def add_embedding(
+        self,
+        vocab: int,
+        dim: int,
+        rng: random.Random,
+        backend: TensorBackend,
+        pretrained: npt.NDArray[np.float64] | None,
+    ) -> None:
+        """The ``embedding`` table: drawn from ``rng``, or ``pretrained`` and frozen."""
+        self.frozen = pretrained is not None
+        if pretrained is None:
+            table = uniform((vocab, dim), EMBEDDING_INIT, backend, rng)
+        elif pretrained.shape != (vocab, dim):
+            raise ValueError(
+                f"pre-trained table must be ({vocab}, {dim}), got {pretrained.shape}"
+            )
+        else:
+            table = constant(pretrained, backend)
+        self.embedding = self.add_parameter("embedding", table)
 
     def trainable(self) -> list[Parameter]:
         """The parameters an optimizer should update."""
@@ -134,10 +138,7 @@ class SentimentCNN(TextModel):
         rng = rng or random.Random(0)
         self.widths = tuple(widths)
         self.filters = filters
-        self.frozen = pretrained is not None
-        self.embedding = self.add_parameter(
-            "embedding", _table(vocab, dim, rng, backend, pretrained)
-        )
+        self.add_embedding(vocab, dim, rng, backend, pretrained)
         self.convs: list[Conv1d] = []
         bound = 1.0 / math.sqrt(filters * len(self.widths))
         self.heads: list[Parameter] = []
@@ -193,10 +194,7 @@ class BagOfWords(TextModel):
         super().__init__()
         rng = rng or random.Random(0)
         self.dim = dim
-        self.frozen = pretrained is not None
-        self.embedding = self.add_parameter(
-            "embedding", _table(vocab, dim, rng, backend, pretrained)
-        )
+        self.add_embedding(vocab, dim, rng, backend, pretrained)
         bound = 1.0 / math.sqrt(dim)
         self.weights = self.add_parameter(
             "weights", uniform((dim, 1), bound, backend, rng)
