@@ -7,14 +7,18 @@ matplotlib), so listing the apps stays quick.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..train.app import App, add_config_options, add_limit_option, cnn_run_bytes
+from ..train.app import (
+    App,
+    Hooks,
+    add_config_options,
+    add_limit_option,
+    cnn_run_bytes,
+)
 from ..train.config import ConfigError
 from ..train.device import add_backend_options
-from ..train.loop import StepHook, StopCheck
 from ..train.validated import EVAL_BATCH
 from .config import BACKENDS, SentimentConfig
 from .data import DataError, check_inputs
@@ -101,13 +105,7 @@ class SentimentApp(App):
         cells = longest * (dim + features)
         return cnn_run_bytes(weights, EVAL_BATCH * cells)
 
-    def fit(
-        self,
-        config: SentimentConfig,
-        on_epoch: Callable[[Any], None],
-        on_step: StepHook,
-        should_stop: StopCheck | None = None,
-    ) -> SentimentResult:
+    def fit(self, config: SentimentConfig, hooks: Hooks) -> SentimentResult:
         """Read or generate the data, then train the CNN and the baseline."""
         from ..train.device import make_backend
         from .train import fit_sentiment, prepare
@@ -116,8 +114,9 @@ class SentimentApp(App):
             data = prepare(config)
         except DataError as e:
             raise ConfigError(str(e)) from None
+        backend = make_backend(config.backend)
         return fit_sentiment(
-            config, make_backend(config.backend), data, on_epoch, on_step, should_stop
+            config, backend, data, hooks.on_epoch, hooks.on_step, hooks.should_stop
         )
 
     def summary(self, result: SentimentResult) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +52,19 @@ def add_limit_option(parser: argparse.ArgumentParser, items: str) -> None:
         default=None,
         help=f"train on only the first N training {items} (default: all)",
     )
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the harness hears from a run, and what it asks before every epoch.
+
+    ``on_epoch`` gets each epoch's record, ``on_step`` each optimizer step;
+    ``should_stop`` (if given) can end the run before an epoch.
+    """
+
+    on_epoch: Callable[[Any], None]
+    on_step: StepHook
+    should_stop: StopCheck | None = None
 
 
 class Outcome(Protocol):
@@ -118,14 +131,8 @@ class App(ABC):
         """About how many bytes a run of ``config`` needs at its peak."""
 
     @abstractmethod
-    def fit(
-        self,
-        config: Any,
-        on_epoch: Callable[[Any], None],
-        on_step: StepHook,
-        should_stop: StopCheck | None = None,
-    ) -> Outcome:
-        """Train with ``run_epochs``, reporting each epoch's record to ``on_epoch``.
+    def fit(self, config: Any, hooks: Hooks) -> Outcome:
+        """Train with ``run_epochs``, reporting each epoch's record to ``hooks``.
 
         A record has ``epoch``, ``epochs``, ``seconds``, ``loss`` and ``line()``, the
         epoch line the reporter prints (adding the time).

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .app import App, add_config_options
+from .app import App, Hooks, add_config_options
 from .config import MOMENTUM, OPTIMIZERS, ConfigError, RunConfig
 from .device import COMPILED_BACKENDS, note_compiling, using_threads
 from .exits import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_WRITE, usage_error
@@ -169,7 +169,7 @@ def _train_and_save(
         note_compiling(str(backend), sys.stderr)
     try:
         with signals_interrupt():
-            result = app.fit(config, reporter.on_epoch, reporter.on_step)
+            result = app.fit(config, Hooks(reporter.on_epoch, reporter.on_step))
     finally:
         reporter.close()
     with signals_deferred() as received:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..images.data import SIDE
-from .app import App, add_config_options, add_limit_option, cnn_run_bytes
+from .app import App, Hooks, add_config_options, add_limit_option, cnn_run_bytes
 from .device import add_backend_options
 from .digits_config import BACKENDS, DigitsConfig
-from .loop import StepHook, StopCheck
 from .validated import EVAL_BATCH
 
 if TYPE_CHECKING:
@@ -58,17 +56,11 @@ class DigitsApp(App):
         batch = max(config.batch_size, EVAL_BATCH)
         return cnn_run_bytes(weights, batch * cells)
 
-    def fit(
-        self,
-        config: DigitsConfig,
-        on_epoch: Callable[[Any], None],
-        on_step: StepHook,
-        should_stop: StopCheck | None = None,
-    ) -> DigitsResult:
+    def fit(self, config: DigitsConfig, hooks: Hooks) -> DigitsResult:
         """``fit_digits``, reporting every step."""
         from .digits import fit_digits
 
-        return fit_digits(config, on_epoch, on_step, should_stop)
+        return fit_digits(config, hooks.on_epoch, hooks.on_step, hooks.should_stop)
 
     def summary(self, result: DigitsResult) -> str:
         """How the run ended and the kept weights' validation accuracy."""

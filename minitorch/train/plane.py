@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..datasets import datasets
-from .app import App, add_config_options
+from .app import App, Hooks, add_config_options
 from .base import ModelFamily
 from .config import BACKENDS, RunConfig, TrainConfig
 from .device import add_backend_options
 from .fit import FitResult, fit
-from .loop import StepHook, StopCheck
 from .runs import write_run_files
 from .scalar_model import LECTURE_HIDDEN
 
@@ -92,15 +89,9 @@ class PlaneApp(App):
         """The family's estimate."""
         return self.family.memory_bytes(config)
 
-    def fit(
-        self,
-        config: TrainConfig,
-        on_epoch: Callable[[Any], None],
-        on_step: StepHook,
-        should_stop: StopCheck | None = None,
-    ) -> FitResult:
+    def fit(self, config: TrainConfig, hooks: Hooks) -> FitResult:
         """``fit`` (2-D epochs are one or a few steps: no per-step reports)."""
-        return fit(config, on_epoch=on_epoch, should_stop=should_stop)
+        return fit(config, on_epoch=hooks.on_epoch, should_stop=hooks.should_stop)
 
     def summary(self, result: FitResult) -> str:
         """How the run ended, then loss and count under the final weights."""
