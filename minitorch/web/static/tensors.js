@@ -33,6 +33,12 @@
     return node;
   }
 
+  // A request that failed: the message on the panel's error line, its output cleared.
+  function fail(panel, message) {
+    $(panel + "-error").textContent = message;
+    $(panel + "-out").replaceChildren();
+  }
+
   function storageCells(stage, hit) {
     const row = element("div", "cells");
     row.setAttribute("aria-label", "storage");
@@ -86,14 +92,12 @@
         request.index = ints(index);
       }
     } catch (err) {
-      $("tensor-error").textContent = err.message;
-      $("tensor-out").replaceChildren();
+      fail("tensor", err.message);
       return;
     }
     const result = await postJSON("/api/tensor", request);
     if (!result.ok) {
-      $("tensor-error").textContent = errorText(result);
-      $("tensor-out").replaceChildren();
+      fail("tensor", errorText(result));
       return;
     }
     $("tensor-error").textContent = "";
@@ -205,8 +209,7 @@
       a: ints(graphForm.elements.a.value), b: ints(graphForm.elements.b.value) };
     const result = await postJSON("/api/tensor/graph", request);
     if (!result.ok) {
-      $("tgraph-error").textContent = errorText(result);
-      $("tgraph-out").replaceChildren();
+      fail("tgraph", errorText(result));
       return;
     }
     $("tgraph-error").textContent = "";
