@@ -9,6 +9,7 @@ import gc
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     parts = config.option.numprocesses
     print(f"compiling numba kernels in {parts} processes (cached after the first run)")
+    start = time.perf_counter()
     command = [sys.executable, "-m", "tests._warm_kernels"]
     warmers = [
         subprocess.Popen(
@@ -65,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _, errors = warmer.communicate()
         if warmer.returncode != 0:  # the tests will then compile (and fail) anyway
             print(f"kernel warm-up failed:\n{errors}", file=sys.stderr)
+    print(f"kernels ready in {time.perf_counter() - start:.1f} s")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
