@@ -151,13 +151,18 @@ def test_random_expression(
     compare(build(MiniOps), build(TorchOps), list(pair), seed)
 
 
+# Built away from relu's and the comparisons' steps rather than filtered with
+# ``assume``: hypothesis draws many zeros and ties, and filtering them out
+# failed its filter_too_much health check in about one run in four.
+away_from_zero = st.one_of(st.floats(2e-3, 100), st.floats(-100, -2e-3))
+
+
 @pytest.mark.task2_4
 @settings(max_examples=40)
-@given(shaped_tensors(2), st.integers(0, 2**32 - 1))
+@given(shaped_tensors(2, away_from_zero), st.integers(0, 2**32 - 1))
 def test_relu_and_comparisons_away_from_steps(ts: list[Tensor], seed: int) -> None:
-    a, b = ts
-    assume(bool(np.all(np.abs(a.to_numpy()) > 1e-3)))
-    assume(bool(np.all(np.abs(a.to_numpy() - b.to_numpy()) > 1e-3)))
+    a, offset = ts
+    b = a + offset  # every cell at least 2e-3 from a's
 
     def mini(x: Tensor, y: Tensor) -> Tensor:
         return x.relu() * y + (x < y) * x - (x > y) * y + (x == x) * 2.0
