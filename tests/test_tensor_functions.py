@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
@@ -240,17 +240,24 @@ def test_matmul_every_cell(pair: tuple[Tensor, Tensor]) -> None:
     check_each_element(lambda x, y: x @ y, a, b)
 
 
+# Gaps between compared cells on both sides of is_close's 1e-2, never a tie.
+OFF_THE_STEPS = st.one_of(
+    *(st.floats(low, high) for low, high in ((2e-3, 8e-3), (0.02, 100))),
+    *(st.floats(-high, -low) for low, high in ((2e-3, 8e-3), (0.02, 100))),
+)
+
+
 @pytest.mark.task2_4
 @settings(max_examples=15)
-@given(shaped_tensors(2))
+@given(shaped_tensors(2, OFF_THE_STEPS))
 @pytest.mark.parametrize(
     "fn", [minitorch.LT, minitorch.EQ, minitorch.IsClose], ids=["LT", "EQ", "IsClose"]
 )
 def test_comparisons_have_zero_gradient(fn: type[Function], ts: list[Tensor]) -> None:
-    a, b = ts
-    # Stay off the steps (equality and the is_close threshold).
-    gap = np.abs(a.to_numpy() - b.to_numpy())
-    assume(bool(np.all(gap > 1e-3)) and bool(np.all(np.abs(gap - 1e-2) > 1e-3)))
+    a, offset = ts
+    # Off the steps (equality and the is_close threshold 1e-2) by construction:
+    # filtering hypothesis's many ties with ``assume`` starves the search.
+    b = a + offset
     check_each_element(fn.apply, a, b)
     a.requires_grad_(True)
     b.requires_grad_(True)
