@@ -294,6 +294,11 @@ def test_fifty_parallel_clients_are_answered_while_a_job_runs(
     assert server.app.trainer.status()["state"] == "running"
 
 
+# Stop interrupts the training thread asynchronously; one interruption may land
+# in a gc callback (hypothesis registers one per process), where CPython prints
+# and drops it. The job keeps interrupting until training ends, so that print is
+# expected here, not a failure.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_stop_cuts_a_long_epoch_short(server: WebServer) -> None:
     # One epoch of this run takes several seconds: Stop must not wait for its end.
     slow = {**TINY, "pts": 1000, "hidden": 30, "epochs": 50}
