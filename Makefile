@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 # file when there is no GPU). Both runs use two worker processes (pytest-xdist).
 # Before the first run's workers start, tests/conftest.py compiles the kernels it
 # uses into numba's disk cache. On a quiet 2-core machine, from a fresh clone:
-# 30-42 s compiling, 66-90 s of tests, then 52-62 s for the second run.
+# 30-44 s compiling, 66-91 s of tests, then 52-62 s for the second run.
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 	NUMBA_ENABLE_CUDASIM=1 $(BIN)/python -m pytest -q -n 2 tests/test_backends.py tests/test_cuda_ops.py tests/test_conv_cuda.py

@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
     system time in ``test_backends.py`` alone). Compiled up front, the kernels
     come from numba's disk cache. A cold main suite on two workers, on the same
     busy machine: 216 s of CPU (8 s system) instead of 287 s (50 s system). On
-    a quiet machine the warm-up takes 30-42 s (57-71 s of CPU); cached, 1.6 s.
+    a quiet machine the warm-up takes 30-44 s (57-71 s of CPU); cached, 1.6 s.
     """
     if not _warms_kernels(config):
         return
